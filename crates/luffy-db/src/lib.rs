@@ -1,0 +1,19 @@
+//! Luffy's persistence: diesel on SQLite and PostgreSQL in one binary.
+//!
+//! The backend is chosen at run time from the scheme of the database URL (`sqlite://…` or
+//! `postgres://…`). [`DbConnection`] is a diesel `MultiConnection` over both; queries are written
+//! once, in the SQL subset both backends share, and the few dialect gaps match on the variant.
+//! See `docs/database.md` for why.
+
+mod connection;
+mod database_url;
+mod error;
+mod migrate;
+mod pool;
+pub mod schema;
+
+pub use connection::{DbConnection, write_transaction};
+pub use database_url::{Backend, DatabaseUrl};
+pub use error::DbError;
+pub use migrate::run_migrations;
+pub use pool::{DbPool, PoolOptions, PooledConnection, build_pool, check_health};

@@ -1,0 +1,12 @@
+//! Luffy's domain: the rules of the course shop, free of I/O.
+//!
+//! This crate knows nothing of HTTP, SQL or Alipay. It holds the value types (money, ids),
+//! the business rules, and the ports (traits) that the outer crates implement.
+
+pub mod clock;
+pub mod error;
+pub mod money;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::DomainError;
+pub use money::Money;

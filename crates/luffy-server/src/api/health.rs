@@ -1,0 +1,17 @@
+//! `GET /healthz`: answers 200 when the database answers.
+
+use super::ApiError;
+use crate::state::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+/// Runs `SELECT 1` on a pooled connection.
+#[get("/healthz")]
+pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    web::block(move || luffy_db::check_health(&pool)).await??;
+    Ok(HttpResponse::Ok().json(json!({
+        "status": "ok",
+        "database": state.config.database_url.backend().name(),
+    })))
+}

@@ -1,0 +1,142 @@
+//! Building and running the server.
+
+use crate::{api, config::Config, secrets, state::AppState};
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use luffy_db::{DbError, PoolOptions};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be reached or migrated.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {reason}")]
+    Bind {
+        /// The configured address.
+        address: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The data dir could not be written.
+    #[error("data dir {path}: {reason}")]
+    DataDir {
+        /// The folder.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+}
+
+/// A server that is bound and ready to run.
+pub struct Application {
+    port: u16,
+    state: AppState,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Migrates the database, builds the pool, binds the listener (port 0 picks a free port)
+    /// and prepares the server. Nothing is served until [`Application::run_until_stopped`].
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let url = config.database_url.clone();
+        let pool_size = config.db_pool_size;
+        let pool = web::block(move || {
+            luffy_db::run_migrations(&url)?;
+            let mut options = PoolOptions::for_backend(url.backend());
+            if let Some(size) = pool_size {
+                options.max_size = size;
+            }
+            luffy_db::build_pool(&url, options)
+        })
+        .await
+        .map_err(|err| DbError::Pool(err.to_string()))??;
+
+        let mut config = config;
+        if config.jwt_secret.is_none() {
+            let secret =
+                secrets::load_or_create(&config.data_dir, "jwt_secret").map_err(|err| {
+                    StartupError::DataDir {
+                        path: config.data_dir.display().to_string(),
+                        reason: err.to_string(),
+                    }
+                })?;
+            config.jwt_secret = Some(secret);
+        }
+
+        let listener = TcpListener::bind(&config.bind).map_err(|err| StartupError::Bind {
+            address: config.bind.clone(),
+            reason: err.to_string(),
+        })?;
+        let address = listener.local_addr().map_err(|err| StartupError::Bind {
+            address: config.bind.clone(),
+            reason: err.to_string(),
+        })?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let workers = config.workers;
+        let state = AppState {
+            pool,
+            config: Arc::new(config),
+            public_url,
+        };
+
+        let app_state = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .wrap(middleware::NormalizePath::trim())
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+                .configure(api::configure)
+        })
+        .shutdown_timeout(10);
+        if let Some(workers) = workers {
+            server = server.workers(workers.max(1));
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|err| StartupError::Bind {
+                address: address.to_string(),
+                reason: err.to_string(),
+            })?
+            .run();
+        Ok(Self {
+            port: address.port(),
+            state,
+            server,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state, for tests and background tasks.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the process receives SIGTERM or SIGINT (or the handle stops it); in-flight
+    /// requests get up to 10 seconds to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

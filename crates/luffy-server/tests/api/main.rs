@@ -1,0 +1,7 @@
+//! Black-box tests: the real server on port 0, against a fresh SQLite file and, when
+//! `LUFFY_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database — the same tests on both.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[macro_use]
+mod helpers;
+mod health;
