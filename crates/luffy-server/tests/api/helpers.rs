@@ -85,6 +85,10 @@ pub async fn spawn_app_with(backend: TestBackend, settings: &[(&str, &str)]) -> 
         }
         TestBackend::Postgres => {
             let Ok(server) = std::env::var(POSTGRES_URL_VAR) else {
+                assert!(
+                    std::env::var_os("LUFFY_TEST_REQUIRE_POSTGRES").is_none(),
+                    "LUFFY_TEST_REQUIRE_POSTGRES is set but {POSTGRES_URL_VAR} is not"
+                );
                 println!(
                     "skipped: {POSTGRES_URL_VAR} is not set, so this PostgreSQL test did not run"
                 );

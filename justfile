@@ -1,0 +1,43 @@
+# Luffy's developer recipes. Install just with `cargo install just` (or `apt-get install just`).
+# Nothing here is needed for the two commands of the README; these are shortcuts.
+
+pg_url := env_var_or_default("LUFFY_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+# List the recipes.
+default:
+    @just --list
+
+# Run Luffy (SQLite, local media, built-in Alipay simulator).
+run *ARGS:
+    cargo run --release -- {{ARGS}}
+
+# Run the whole test suite on SQLite (PostgreSQL tests are skipped, and say so).
+test *ARGS:
+    cargo test --workspace {{ARGS}}
+
+# Run the whole test suite on SQLite and PostgreSQL.
+test-pg *ARGS:
+    bash scripts/ensure-postgres.sh
+    LUFFY_TEST_POSTGRES_URL={{pg_url}} LUFFY_TEST_REQUIRE_POSTGRES=1 cargo test --workspace {{ARGS}}
+
+# Formatting, clippy with warnings as errors, and the dependency rules of the architecture.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    bash scripts/check-deps.sh
+
+# Format the code.
+fmt:
+    cargo fmt --all
+
+# Apply pending migrations to LUFFY_DATABASE_URL (default sqlite://luffy.db).
+migrate:
+    cargo run --release -- migrate
+
+# Run the criterion benchmarks of every crate that has them.
+bench *ARGS:
+    cargo bench --workspace {{ARGS}}
+
+# Everything CI runs.
+ci:
+    bash .ci/run
