@@ -22,6 +22,9 @@ impl std::fmt::Debug for DbConnection {
     }
 }
 
+/// The backend type of [`DbConnection`], for boxed queries.
+pub type DbBackend = <DbConnection as Connection>::Backend;
+
 /// Settings applied to every SQLite connection: foreign keys enforced, a busy timeout so that
 /// writers queue instead of failing, and `synchronous = NORMAL`, which is safe under WAL.
 const SQLITE_CONNECTION_PRAGMAS: &str =
@@ -105,4 +108,15 @@ where
             Err(err)
         }
     }
+}
+
+/// The id of the row the last `INSERT` on this connection created (`last_insert_rowid()` on
+/// SQLite, `lastval()` on PostgreSQL; both are per connection, so concurrent inserts elsewhere do
+/// not interfere).
+pub fn last_insert_id(conn: &mut DbConnection) -> Result<i64, DbError> {
+    let function = match conn.backend() {
+        Backend::Sqlite => "last_insert_rowid()",
+        Backend::Postgres => "lastval()",
+    };
+    Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(function)).get_result(conn)?)
 }

@@ -20,6 +20,15 @@ pub enum DbError {
     /// Running the migrations failed.
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// A rule of the domain refused the operation (a bad filter, an unknown reference, …).
+    #[error(transparent)]
+    Rejected(#[from] luffy_domain::DomainError),
+    /// The row does not exist, or is deleted.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A stored value breaks an invariant the schema should have kept.
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
     /// A query failed.
     #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),

@@ -5,15 +5,19 @@
 //! once, in the SQL subset both backends share, and the few dialect gaps match on the variant.
 //! See `docs/database.md` for why.
 
+pub mod account;
+pub mod catalog;
 mod connection;
 mod database_url;
 mod error;
 mod migrate;
+pub mod orders;
 mod pool;
 pub mod schema;
+pub mod seed;
 
-pub use connection::{DbConnection, write_transaction};
+pub use connection::{DbBackend, DbConnection, last_insert_id, write_transaction};
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::DbError;
 pub use migrate::run_migrations;
-pub use pool::{DbPool, PoolOptions, PooledConnection, build_pool, check_health};
+pub use pool::{DbPool, PoolOptions, PooledConnection, build_pool, check_health, connection};

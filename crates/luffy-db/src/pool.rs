@@ -77,3 +77,8 @@ pub fn check_health(pool: &DbPool) -> Result<(), DbError> {
     diesel::sql_query("SELECT 1").execute(&mut *conn)?;
     Ok(())
 }
+
+/// Checks out a connection; a timeout becomes [`DbError::Pool`].
+pub fn connection(pool: &DbPool) -> Result<PooledConnection, DbError> {
+    pool.get().map_err(|err| DbError::Pool(err.to_string()))
+}

@@ -11,6 +11,9 @@ pub enum DomainError {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// A page number past the last page, below the first, or not a number.
+    #[error("Invalid page.")]
+    InvalidPage,
     /// A field that failed validation; `field` names it.
     #[error("{field}: {message}")]
     Invalid {

@@ -3,9 +3,13 @@
 //! This crate knows nothing of HTTP, SQL or Alipay. It holds the value types (money, ids),
 //! the business rules, and the ports (traits) that the outer crates implement.
 
+pub mod account;
+pub mod catalog;
 pub mod clock;
 pub mod error;
+pub mod fields;
 pub mod money;
+pub mod order;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::DomainError;

@@ -7,6 +7,8 @@
 use luffy_db::DatabaseUrl;
 use secrecy::SecretString;
 use serde::Deserialize;
+use luffy_domain::account::PasswordParams;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -69,6 +71,9 @@ pub struct Config {
     pub alipay: AlipaySettings,
     /// Unpaid order lifetime in seconds (`LUFFY_ORDER_TIMEOUT_SECS`).
     pub order_timeout_secs: u64,
+    /// Seconds between sweeper passes; `None` or 0 disables the sweeper
+    /// (`LUFFY_SWEEPER_INTERVAL_SECS`, default 30).
+    pub sweeper_interval_secs: Option<u64>,
     /// Media storage backend (`LUFFY_STORAGE`).
     pub storage: StorageKind,
     /// Local media folder (`LUFFY_MEDIA_DIR`).
@@ -77,6 +82,22 @@ pub struct Config {
     pub qiniu: QiniuSettings,
     /// HTTP worker threads (`LUFFY_WORKERS`); `None` means one per core.
     pub workers: Option<usize>,
+    /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` are believed (`LUFFY_TRUSTED_PROXIES`,
+    /// a comma list of IP addresses).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Argon2id cost of new password hashes (`LUFFY_ARGON2_MEMORY_KIB`, `LUFFY_ARGON2_ITERATIONS`).
+    pub password_params: PasswordParams,
+    /// Whether `luffy serve` seeds the demo catalog into an empty database (`LUFFY_SEED_DEMO`).
+    pub seed_demo: bool,
+    /// Who delivers SMS codes (`LUFFY_SMS_SENDER`); only `log` (write the code to the log) exists.
+    pub sms_sender: SmsSenderKind,
+}
+
+/// Who delivers SMS verification codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsSenderKind {
+    /// Write the code to the server log (development; the default).
+    Log,
 }
 
 /// The `LUFFY_ALIPAY_*` settings.
@@ -134,6 +155,7 @@ struct FileConfig {
     alipay_notify_url: Option<String>,
     alipay_return_url: Option<String>,
     order_timeout_secs: Option<u64>,
+    sweeper_interval_secs: Option<u64>,
     storage: Option<String>,
     media_dir: Option<PathBuf>,
     qiniu_access_key: Option<String>,
@@ -143,6 +165,11 @@ struct FileConfig {
     qiniu_up_host: Option<String>,
     qiniu_private: Option<bool>,
     workers: Option<usize>,
+    trusted_proxies: Option<String>,
+    argon2_memory_kib: Option<u32>,
+    argon2_iterations: Option<u32>,
+    seed_demo: Option<bool>,
+    sms_sender: Option<String>,
 }
 
 impl Config {
@@ -193,7 +220,32 @@ impl Config {
             }
             other => other.map(SecretString::from),
         };
+        let trusted_proxies = parse_proxies(raw.trusted_proxies.as_deref().unwrap_or(""))?;
+        let defaults = PasswordParams::default();
+        let password_params = PasswordParams {
+            memory_kib: raw.argon2_memory_kib.unwrap_or(defaults.memory_kib),
+            iterations: raw.argon2_iterations.unwrap_or(defaults.iterations),
+        };
+        if password_params.memory_kib < 8 || password_params.iterations < 1 {
+            return Err(ConfigError::Invalid {
+                name: "LUFFY_ARGON2_MEMORY_KIB",
+                reason: "argon2 needs at least 8 KiB and 1 iteration".into(),
+            });
+        }
+        let sms_sender = match raw.sms_sender.as_deref().unwrap_or("log") {
+            "log" => SmsSenderKind::Log,
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "LUFFY_SMS_SENDER",
+                    reason: format!("expected \"log\", got {other:?}"),
+                });
+            }
+        };
         Ok(Self {
+            trusted_proxies,
+            password_params,
+            seed_demo: raw.seed_demo.unwrap_or(true),
+            sms_sender,
             bind: raw.bind.unwrap_or_else(|| "127.0.0.1:8000".into()),
             public_url: raw
                 .public_url
@@ -213,6 +265,7 @@ impl Config {
                 return_url: raw.alipay_return_url,
             },
             order_timeout_secs: raw.order_timeout_secs.unwrap_or(1800),
+            sweeper_interval_secs: Some(raw.sweeper_interval_secs.unwrap_or(30)),
             storage,
             media_dir: raw.media_dir.unwrap_or_else(|| PathBuf::from("media")),
             qiniu: QiniuSettings {
@@ -226,6 +279,19 @@ impl Config {
             workers: raw.workers,
         })
     }
+}
+
+fn parse_proxies(text: &str) -> Result<Vec<IpAddr>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<IpAddr>().map_err(|_| ConfigError::Invalid {
+                name: "LUFFY_TRUSTED_PROXIES",
+                reason: format!("expected a comma list of IP addresses, got {part:?}"),
+            })
+        })
+        .collect()
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -322,6 +388,12 @@ fn apply_env(
         SECONDS,
         env,
     )?;
+    set(
+        &mut raw.sweeper_interval_secs,
+        "LUFFY_SWEEPER_INTERVAL_SECS",
+        SECONDS,
+        env,
+    )?;
     set(&mut raw.storage, "LUFFY_STORAGE", TEXT, env)?;
     set(&mut raw.media_dir, "LUFFY_MEDIA_DIR", "a path", env)?;
     set(
@@ -346,6 +418,21 @@ fn apply_env(
         env,
     )?;
     set(&mut raw.workers, "LUFFY_WORKERS", "a whole number", env)?;
+    set(&mut raw.trusted_proxies, "LUFFY_TRUSTED_PROXIES", TEXT, env)?;
+    set(
+        &mut raw.argon2_memory_kib,
+        "LUFFY_ARGON2_MEMORY_KIB",
+        "a whole number of KiB",
+        env,
+    )?;
+    set(
+        &mut raw.argon2_iterations,
+        "LUFFY_ARGON2_ITERATIONS",
+        "a whole number",
+        env,
+    )?;
+    set(&mut raw.seed_demo, "LUFFY_SEED_DEMO", "true or false", env)?;
+    set(&mut raw.sms_sender, "LUFFY_SMS_SENDER", TEXT, env)?;
     Ok(())
 }
 
@@ -373,6 +460,25 @@ mod tests {
         assert_eq!(config.media_dir, PathBuf::from("media"));
         assert!(config.public_url.is_none());
         assert!(config.alipay.app_id.is_none());
+        assert!(config.trusted_proxies.is_empty());
+        assert_eq!(config.password_params, PasswordParams::default());
+        assert!(config.seed_demo);
+        assert_eq!(config.sms_sender, SmsSenderKind::Log);
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_comma_list_of_addresses() {
+        let config = Config::load_with(
+            None,
+            env(&[("LUFFY_TRUSTED_PROXIES", "127.0.0.1, ::1")]),
+        )
+        .unwrap();
+        assert_eq!(config.trusted_proxies.len(), 2);
+        let err = Config::load_with(None, env(&[("LUFFY_TRUSTED_PROXIES", "10.0.0.0/8")]))
+            .unwrap_err();
+        assert!(err.to_string().starts_with("LUFFY_TRUSTED_PROXIES"), "{err}");
+        let err = Config::load_with(None, env(&[("LUFFY_SMS_SENDER", "tencent")])).unwrap_err();
+        assert!(err.to_string().starts_with("LUFFY_SMS_SENDER"), "{err}");
     }
 
     #[test]

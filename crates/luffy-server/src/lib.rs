@@ -1,10 +1,16 @@
 //! The Luffy server: configuration, the HTTP API and the wiring of every other crate.
 
+pub mod adapters;
 pub mod api;
+pub mod auth;
+pub mod client_addr;
+pub mod commands;
 pub mod config;
 pub mod secrets;
+pub mod service;
 pub mod startup;
 pub mod state;
+pub mod sweeper;
 
 pub use config::Config;
 pub use startup::{Application, StartupError};

@@ -1,7 +1,7 @@
 //! The `luffy` command.
 
 use clap::{Parser, Subcommand};
-use luffy_server::{Application, Config};
+use luffy_server::{Application, Config, commands};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,6 +23,27 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create a staff superuser.
+    Createsuperuser {
+        /// The username.
+        #[arg(long)]
+        username: String,
+        /// The password (6 to 128 characters).
+        #[arg(long)]
+        password: String,
+        /// An email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// A mobile number.
+        #[arg(long)]
+        mobile: Option<String>,
+    },
+    /// Fill an empty database with a demo catalog and a demo user (prints the credentials).
+    SeedDemo {
+        /// How many courses.
+        #[arg(long, default_value_t = 24)]
+        courses: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -58,10 +79,41 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Createsuperuser {
+            username,
+            password,
+            email,
+            mobile,
+        } => {
+            let user = commands::create_superuser(
+                &config,
+                &username,
+                &password,
+                email.as_deref(),
+                mobile.as_deref(),
+            )?;
+            say(&format!("superuser {} created (id {})", user.username, user.id))
+        }
+        Command::SeedDemo { courses } => match commands::seed_demo(&config, courses)? {
+            Some(seed) => say(&seed.summary()),
+            None => say("the catalog is not empty: nothing seeded"),
+        },
     }
 }
 
+/// Writes a line to standard output.
+fn say(line: &str) -> Result<(), String> {
+    use std::io::Write;
+    writeln!(std::io::stdout(), "{line}").map_err(|err| err.to_string())
+}
+
 fn serve(config: Config) -> Result<(), String> {
+    if config.seed_demo {
+        // Only into an empty database, once: a marker row makes replicas agree.
+        if let Some(seed) = commands::seed_demo(&config, 24)? {
+            log::info!("{}", seed.summary());
+        }
+    }
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(config)
             .await

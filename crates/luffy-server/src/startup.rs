@@ -1,6 +1,12 @@
 //! Building and running the server.
 
+use crate::adapters::alipay::Payments;
+use crate::adapters::sms::LogSmsSender;
+use crate::auth::JwtKeys;
+use crate::config::SmsSenderKind;
 use crate::{api, config::Config, secrets, state::AppState};
+use luffy_domain::SystemClock;
+use luffy_domain::account::{PasswordHasher, SmsSender};
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use luffy_db::{DbError, PoolOptions};
 use std::net::TcpListener;
@@ -20,6 +26,9 @@ pub enum StartupError {
         /// The operating system's reason.
         reason: String,
     },
+    /// Alipay could not be set up.
+    #[error(transparent)]
+    Payments(crate::adapters::alipay::PaymentError),
     /// The data dir could not be written.
     #[error("data dir {path}: {reason}")]
     DataDir {
@@ -28,6 +37,23 @@ pub enum StartupError {
         /// The operating system's reason.
         reason: String,
     },
+}
+
+/// The built-in Alipay simulator's routes, when it plays the gateway; its notifies are
+/// delivered in the background.
+#[cfg(feature = "dev-sim")]
+fn simulator_routes(state: &AppState) -> Option<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static> {
+    let sim = state.payments.simulator()?.clone();
+    if let Err(err) = sim.spawn_auto_delivery(std::time::Duration::from_millis(200)) {
+        log::warn!("alipay simulator: {err}");
+    }
+    log::info!("no Alipay settings: the built-in simulator plays the gateway at {}{}", state.public_url, crate::adapters::alipay::SIMULATOR_PATH);
+    Some(alipay_sim::configure(sim))
+}
+
+#[cfg(not(feature = "dev-sim"))]
+fn simulator_routes(_: &AppState) -> Option<fn(&mut web::ServiceConfig)> {
+    None
 }
 
 /// A server that is bound and ready to run.
@@ -49,6 +75,11 @@ impl Application {
     /// Migrates the database, builds the pool, binds the listener (port 0 picks a free port)
     /// and prepares the server. Nothing is served until [`Application::run_until_stopped`].
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`], with another clock (tests move time forward).
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn luffy_domain::Clock>) -> Result<Self, StartupError> {
         let url = config.database_url.clone();
         let pool_size = config.db_pool_size;
         let pool = web::block(move || {
@@ -87,19 +118,44 @@ impl Application {
             .clone()
             .unwrap_or_else(|| format!("http://{address}"));
         let workers = config.workers;
+        let jwt = match &config.jwt_secret {
+            Some(secret) => JwtKeys::new(secret, config.jwt_ttl_secs),
+            None => {
+                return Err(StartupError::DataDir {
+                    path: config.data_dir.display().to_string(),
+                    reason: "no JWT secret".into(),
+                });
+            }
+        };
+        let sms: Arc<dyn SmsSender> = match config.sms_sender {
+            SmsSenderKind::Log => Arc::new(LogSmsSender),
+        };
+        let payments = Payments::from_config(&config, &public_url).map_err(StartupError::Payments)?;
         let state = AppState {
+            payments: Arc::new(payments),
             pool,
+            hasher: PasswordHasher::new(config.password_params),
+            jwt: Arc::new(jwt),
+            sms,
+            clock,
             config: Arc::new(config),
             public_url,
         };
 
         let app_state = web::Data::new(state.clone());
+        let simulator = simulator_routes(&state);
+        if let Some(interval) = state.config.sweeper_interval_secs.filter(|secs| *secs > 0) {
+            crate::sweeper::spawn(app_state.clone(), std::time::Duration::from_secs(interval));
+        }
         let mut server = HttpServer::new(move || {
-            App::new()
+            let mut app = App::new()
                 .app_data(app_state.clone())
                 .wrap(middleware::NormalizePath::trim())
-                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
-                .configure(api::configure)
+                .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"));
+            if let Some(routes) = simulator.clone() {
+                app = app.service(web::scope(crate::adapters::alipay::SIMULATOR_PATH).configure(routes));
+            }
+            app.configure(api::configure)
         })
         .shutdown_timeout(10);
         if let Some(workers) = workers {

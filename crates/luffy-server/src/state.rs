@@ -1,7 +1,10 @@
 //! What every handler can reach.
 
+use crate::auth::JwtKeys;
 use crate::config::Config;
 use luffy_db::DbPool;
+use luffy_domain::Clock;
+use luffy_domain::account::{PasswordHasher, SmsSender};
 use std::sync::Arc;
 
 /// Shared, immutable application state. The server keeps no other state: everything that
@@ -14,4 +17,33 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The base of absolute URLs, without a trailing slash.
     pub public_url: String,
+    /// Login token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// Password hashing.
+    pub hasher: PasswordHasher,
+    /// SMS delivery.
+    pub sms: Arc<dyn SmsSender>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Alipay.
+    pub payments: Arc<crate::adapters::alipay::Payments>,
+}
+
+impl AppState {
+    /// The absolute URL of a media key (`courses/x.png` → `<public>/media/courses/x.png`); keys
+    /// that are already absolute URLs are kept.
+    pub fn media_url(&self, key: Option<&str>) -> Option<String> {
+        let key = key?.trim();
+        if key.is_empty() {
+            return None;
+        }
+        if key.starts_with("http://") || key.starts_with("https://") {
+            return Some(key.to_owned());
+        }
+        Some(format!(
+            "{}/media/{}",
+            self.public_url,
+            key.trim_start_matches('/')
+        ))
+    }
 }

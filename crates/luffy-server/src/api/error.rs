@@ -67,8 +67,16 @@ impl From<luffy_db::DbError> for ApiError {
     fn from(err: luffy_db::DbError) -> Self {
         match err {
             luffy_db::DbError::Pool(reason) => ApiError::Unavailable(reason),
+            luffy_db::DbError::Rejected(err) => err.into(),
+            luffy_db::DbError::NotFound(what) => ApiError::NotFound(format!("{what} not found")),
             other => ApiError::Internal(other.to_string()),
         }
+    }
+}
+
+impl From<luffy_domain::DomainError> for ApiError {
+    fn from(err: luffy_domain::DomainError) -> Self {
+        ApiError::rejected(err.to_string())
     }
 }
 

@@ -1,17 +1,68 @@
 //! The HTTP API: the route table and the pieces every handler shares.
 
+mod accounts;
+mod admin;
+mod catalog;
+pub mod course_json;
 pub mod envelope;
 pub mod error;
 mod health;
+mod orders;
+pub mod params;
 
 pub use error::ApiError;
 
 use actix_web::web;
 
 /// Registers every route. Paths are declared without a trailing slash; the server strips one
-/// from incoming requests, so `/x/` and `/x` are both served.
+/// from incoming requests, so `/x/` and `/x` are both served. Aliases of other editions of the
+/// original client are served as well.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
+        .service(
+            web::resource(["/api/v1/course/category", "/api/v1/course/categories"])
+                .route(web::get().to(catalog::categories)),
+        )
+        .service(
+            web::resource(["/api/v1/course/chapter", "/api/v1/course/chapters"])
+                .route(web::get().to(catalog::chapters)),
+        )
+        .service(web::resource("/api/v1/course/search").route(web::get().to(catalog::courses)))
+        .service(
+            web::resource([
+                "/api/v1/course/actual",
+                "/api/v1/course/list",
+                "/api/v1/course/free",
+                "/api/v1/course",
+            ])
+            .route(web::get().to(catalog::courses)),
+        )
+        .service(
+            web::resource([
+                "/api/v1/course/actual/{id:\\d+}",
+                "/api/v1/course/list/{id:\\d+}",
+                "/api/v1/course/free/{id:\\d+}",
+                "/api/v1/course/{id:\\d+}",
+            ])
+            .route(web::get().to(catalog::course)),
+        )
+        .service(web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)))
+        .service(
+            web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),
+        )
+        .service(
+            web::resource("/api/v1/user/user/mul_login").route(web::post().to(accounts::mul_login)),
+        )
+        .service(
+            web::resource("/api/v1/user/user/mobile_login")
+                .route(web::post().to(accounts::mobile_login)),
+        )
+        .service(
+            web::resource("/api/v1/user/user/mobile_register")
+                .route(web::post().to(accounts::mobile_register)),
+        )
+        .configure(admin::configure)
+        .configure(orders::configure)
         .default_service(web::to(not_found));
 }
 

@@ -4,4 +4,13 @@
 
 #[macro_use]
 mod helpers;
+mod accounts;
+mod admin;
+mod catalog;
+mod fixtures;
 mod health;
+#[macro_use]
+mod shop;
+mod orders;
+mod order_faults;
+mod search;

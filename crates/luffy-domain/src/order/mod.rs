@@ -1,0 +1,12 @@
+//! Orders: the status machine, server-side pricing of a cart, order numbers, and the checks a
+//! payment notification must pass before it moves an order.
+
+mod cart;
+mod out_trade_no;
+mod payment;
+mod status;
+
+pub use cart::{CartError, CartItem, CourseForSale, PricedCart, price_cart};
+pub use out_trade_no::{OutTradeNo, new_out_trade_no};
+pub use payment::{PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus, check_payment, settle_payment};
+pub use status::OrderStatus;

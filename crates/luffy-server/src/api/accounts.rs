@@ -1,0 +1,110 @@
+//! Accounts: the mobile check, SMS codes, registration and the two logins.
+
+use super::params::{QueryParams, json_body};
+use super::{ApiError, envelope};
+use crate::client_addr::client_addr;
+use crate::service::accounts::{self, LoginSuccess};
+use crate::state::AppState;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Map, json};
+
+fn client(state: &AppState, req: &HttpRequest) -> String {
+    client_addr(req, &state.config.trusted_proxies)
+}
+
+fn login_response(success: LoginSuccess) -> HttpResponse {
+    let mut extra = Map::new();
+    extra.insert("token".into(), json!(success.token));
+    extra.insert("username".into(), json!(success.username));
+    extra.insert("icon".into(), json!(success.icon));
+    envelope::ok_with("登录成功", extra)
+}
+
+/// `GET /user/user/mobile/?mobile=`: 100 when registered, 999 otherwise.
+pub async fn mobile(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mobile = QueryParams::of(&req).get("mobile").unwrap_or("").to_owned();
+    let exists = web::block(move || accounts::mobile_exists(&state, &mobile)).await??;
+    if exists {
+        Ok(envelope::ok("手机号存在"))
+    } else {
+        Err(ApiError::rejected("手机号不存在"))
+    }
+}
+
+/// `GET /user/user/send_sms/?mobile=`: 100 sent, 101 not sent, 102 invalid mobile.
+pub async fn send_sms(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let mobile = QueryParams::of(&req).get("mobile").unwrap_or("").to_owned();
+    let client = client(&state, &req);
+    web::block(move || accounts::send_sms(&state, &client, &mobile)).await??;
+    Ok(envelope::ok("发送短信成功"))
+}
+
+#[derive(Deserialize)]
+struct PasswordLogin {
+    username: String,
+    password: String,
+}
+
+/// `POST /user/user/mul_login/` `{username, password}`: the username may be a mobile or email.
+pub async fn mul_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let login: PasswordLogin = json_body(&body)?;
+    let client = client(&state, &req);
+    let success = web::block(move || {
+        accounts::password_login(&state, &client, &login.username, &login.password)
+    })
+    .await??;
+    Ok(login_response(success))
+}
+
+#[derive(Deserialize)]
+struct SmsLogin {
+    mobile: String,
+    code: String,
+}
+
+/// `POST /user/user/mobile_login/` `{mobile, code}`.
+pub async fn mobile_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let login: SmsLogin = json_body(&body)?;
+    let client = client(&state, &req);
+    let success =
+        web::block(move || accounts::sms_login(&state, &client, &login.mobile, &login.code))
+            .await??;
+    Ok(login_response(success))
+}
+
+#[derive(Deserialize)]
+struct Registration {
+    mobile: String,
+    code: String,
+    password: String,
+}
+
+/// `POST /user/user/mobile_register/` `{mobile, code, password}`; the username is the mobile.
+pub async fn mobile_register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form: Registration = json_body(&body)?;
+    let client = client(&state, &req);
+    web::block(move || {
+        accounts::register(&state, &client, &form.mobile, &form.code, &form.password)
+    })
+    .await??;
+    Ok(envelope::ok("注册成功"))
+}

@@ -1,0 +1,186 @@
+//! Asking Alipay (`trade.query`) when a notify is late, and the sweeper that does so on a
+//! schedule and closes orders past their timeout.
+
+use super::with_db;
+use crate::adapters::alipay::{CloseOutcome, TradeLookup};
+use crate::api::ApiError;
+use crate::state::AppState;
+use actix_web::web;
+use chrono::{Duration, NaiveDateTime};
+use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent};
+use luffy_domain::order::{OrderStatus, PaymentSettlement, check_payment, settle_payment};
+
+/// How often the sweeper asks Alipay about an unpaid order before its timeout.
+pub const RECONCILE_EVERY_SECS: i64 = 120;
+
+/// How long a sweeper's claim on an order lasts (another replica may take it after).
+pub const SWEEP_LEASE_SECS: i64 = 60;
+
+/// How many orders one sweep handles at most.
+pub const SWEEP_BATCH: i64 = 50;
+
+/// Parses Alipay's `yyyy-MM-dd HH:mm:ss` China time into naive UTC.
+pub fn parse_china_time(text: &str) -> Option<NaiveDateTime> {
+    let local = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok()?;
+    Some(local - Duration::hours(8))
+}
+
+/// What one reconciliation found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The order is paid (now, or already).
+    Paid,
+    /// Alipay has no payment for it yet.
+    NotPaid,
+    /// The order timed out (closed at Alipay).
+    TimedOut,
+}
+
+/// Asks Alipay about an order and applies a payment it reports. The call to Alipay happens
+/// between two units of database work, never inside a transaction.
+pub async fn reconcile(state: &web::Data<AppState>, order: OrderRow) -> Result<Reconciled, ApiError> {
+    if order.status().was_paid() {
+        return Ok(Reconciled::Paid);
+    }
+    let lookup = state
+        .payments
+        .query(&order.out_trade_no)
+        .await
+        .map_err(|err| ApiError::Unavailable(format!("trade.query {}: {err}", order.out_trade_no)))?;
+    with_db(state, move |conn, state| apply_lookup(conn, state, &order, &lookup)).await
+}
+
+fn apply_lookup(conn: &mut luffy_db::DbConnection, state: &AppState, order: &OrderRow, lookup: &TradeLookup) -> Result<Reconciled, ApiError> {
+    let TradeLookup::Found { trade_no, evidence, buyer_id, raw } = lookup else {
+        return Ok(Reconciled::NotPaid);
+    };
+    if let Err(mismatch) = check_payment(evidence, state.payments.app_id(), order.total()?, None) {
+        audit(conn, state, order, "query", raw, "mismatch", Some(mismatch.to_string()))?;
+        return Ok(Reconciled::NotPaid);
+    }
+    match settle_payment(order.status(), evidence.status) {
+        PaymentSettlement::NotPaid => Ok(Reconciled::NotPaid),
+        PaymentSettlement::AlreadyPaid => Ok(Reconciled::Paid),
+        PaymentSettlement::MarkPaid { .. } => {
+            let now = state.clock.now().naive_utc();
+            let facts = PaidFacts {
+                trade_no: trade_no.clone(),
+                buyer_id: buyer_id.clone(),
+                pay_time: now,
+            };
+            let outcome = match Orders::mark_paid(conn, order, &facts, now)? {
+                PaymentApplied::Transitioned { late: false } => "paid",
+                PaymentApplied::Transitioned { late: true } => "paid_late",
+                PaymentApplied::AlreadyPaid => "duplicate",
+            };
+            audit(conn, state, order, "query", raw, outcome, None)?;
+            Ok(Reconciled::Paid)
+        }
+    }
+}
+
+fn audit(
+    conn: &mut luffy_db::DbConnection,
+    state: &AppState,
+    order: &OrderRow,
+    source: &str,
+    raw: &str,
+    outcome: &str,
+    detail: Option<String>,
+) -> Result<(), ApiError> {
+    PaymentEvent::record(
+        conn,
+        &NewPaymentEvent {
+            received_time: state.clock.now().naive_utc(),
+            source: source.to_owned(),
+            client_addr: None,
+            out_trade_no: Some(order.out_trade_no.clone()),
+            notify_id: None,
+            trade_status: None,
+            raw: raw.to_owned(),
+            outcome: outcome.to_owned(),
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Orders looked at.
+    pub examined: usize,
+    /// Found paid at Alipay and marked paid.
+    pub paid: usize,
+    /// Closed at Alipay and marked timed out.
+    pub timed_out: usize,
+    /// Alipay could not be reached; retried later.
+    pub deferred: usize,
+}
+
+/// One pass of the sweeper: claim due unpaid orders (a lease, so replicas share the work),
+/// reconcile each with `trade.query`, and close those past their timeout — unless Alipay says
+/// they are paid, in which case they become paid.
+pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiError> {
+    let claimed = with_db(state, |conn, state| {
+        let now = state.clock.now().naive_utc();
+        Ok(Orders::claim_for_sweep(conn, now, now + Duration::seconds(SWEEP_LEASE_SECS), SWEEP_BATCH)?)
+    })
+    .await?;
+    let mut report = SweepReport {
+        examined: claimed.len(),
+        ..SweepReport::default()
+    };
+    for order in claimed {
+        match sweep_order(state, order).await {
+            Ok(Reconciled::Paid) => report.paid += 1,
+            Ok(Reconciled::TimedOut) => report.timed_out += 1,
+            Ok(Reconciled::NotPaid) => {}
+            Err(err) => {
+                log::warn!("sweeper: {err}");
+                report.deferred += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Reconciled, ApiError> {
+    let id = order.id;
+    let expires_at = order.expires_at;
+    let out_trade_no = order.out_trade_no.clone();
+    if reconcile(state, order.clone()).await? == Reconciled::Paid {
+        return Ok(Reconciled::Paid);
+    }
+    let now = state.clock.now().naive_utc();
+    if now < expires_at {
+        let next = (now + Duration::seconds(RECONCILE_EVERY_SECS)).min(expires_at);
+        with_db(state, move |conn, _| Ok(Orders::sweep_later(conn, id, next)?)).await?;
+        return Ok(Reconciled::NotPaid);
+    }
+    // Past the timeout: close the trade first, so that it can no longer be paid, then mark the
+    // order. If Alipay refuses because the trade is paid, the payment wins.
+    let closed = state
+        .payments
+        .close(&out_trade_no)
+        .await
+        .map_err(|err| ApiError::Unavailable(format!("trade.close {out_trade_no}: {err}")))?;
+    if closed == CloseOutcome::StatusError && reconcile(state, order.clone()).await? == Reconciled::Paid {
+        return Ok(Reconciled::Paid);
+    }
+    with_db(state, move |conn, state| {
+        let now = state.clock.now().naive_utc();
+        if Orders::mark_timed_out(conn, id, now)? {
+            audit(conn, state, &order, "close", "trade.close", "timed_out", None)?;
+            Ok(Reconciled::TimedOut)
+        } else {
+            let current = Orders::by_out_trade_no(conn, &order.out_trade_no)?;
+            Ok(match current.map(|o| o.status()) {
+                Some(status) if status.was_paid() => Reconciled::Paid,
+                Some(OrderStatus::TimedOut) => Reconciled::TimedOut,
+                _ => Reconciled::NotPaid,
+            })
+        }
+    })
+    .await
+}

@@ -1,0 +1,9 @@
+DROP TRIGGER luffy_course_fts_update;
+DROP TRIGGER luffy_course_fts_delete;
+DROP TRIGGER luffy_course_fts_insert;
+DROP TABLE luffy_course_fts;
+DROP TABLE luffy_course_section;
+DROP TABLE luffy_course_chapter;
+DROP TABLE luffy_course;
+DROP TABLE luffy_course_category;
+DROP TABLE luffy_teacher;

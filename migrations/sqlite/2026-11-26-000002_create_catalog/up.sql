@@ -1,0 +1,115 @@
+-- The catalog. Every table has the publish flag (is_show), the soft-delete flag (is_delete) and a
+-- display order. Nothing is ever deleted for real, so sales history keeps its courses.
+CREATE TABLE luffy_teacher (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    role INTEGER NOT NULL DEFAULT 0,
+    title TEXT NOT NULL,
+    signature TEXT,
+    image TEXT,
+    brief TEXT NOT NULL DEFAULT '',
+    is_show BOOLEAN NOT NULL DEFAULT 1,
+    is_delete BOOLEAN NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    created_time TIMESTAMP NOT NULL,
+    updated_time TIMESTAMP NOT NULL
+);
+
+CREATE TABLE luffy_course_category (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    is_show BOOLEAN NOT NULL DEFAULT 1,
+    is_delete BOOLEAN NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    created_time TIMESTAMP NOT NULL,
+    updated_time TIMESTAMP NOT NULL
+);
+
+-- price is in fen. search_name is the name with ASCII letters lower-cased, written by the
+-- application, so that both backends match search terms the same way.
+CREATE TABLE luffy_course (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    search_name TEXT NOT NULL,
+    course_img TEXT,
+    course_type INTEGER NOT NULL DEFAULT 0,
+    brief TEXT,
+    level INTEGER NOT NULL DEFAULT 0,
+    pub_date TIMESTAMP NOT NULL,
+    period INTEGER NOT NULL DEFAULT 7,
+    attachment_path TEXT,
+    status INTEGER NOT NULL DEFAULT 0,
+    students INTEGER NOT NULL DEFAULT 0,
+    sections INTEGER NOT NULL DEFAULT 0,
+    pub_sections INTEGER NOT NULL DEFAULT 0,
+    price BIGINT NOT NULL DEFAULT 0 CHECK (price >= 0),
+    teacher_id BIGINT REFERENCES luffy_teacher (id),
+    course_category_id BIGINT REFERENCES luffy_course_category (id),
+    is_show BOOLEAN NOT NULL DEFAULT 1,
+    is_delete BOOLEAN NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    created_time TIMESTAMP NOT NULL,
+    updated_time TIMESTAMP NOT NULL
+);
+-- The public list: visible courses in display order.
+CREATE INDEX luffy_course_visible_orders ON luffy_course (is_delete, is_show, orders, id);
+CREATE INDEX luffy_course_category_id ON luffy_course (course_category_id);
+CREATE INDEX luffy_course_teacher_id ON luffy_course (teacher_id);
+CREATE INDEX luffy_course_price ON luffy_course (price);
+
+CREATE TABLE luffy_course_chapter (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    course_id BIGINT NOT NULL REFERENCES luffy_course (id),
+    chapter INTEGER NOT NULL DEFAULT 1,
+    name TEXT NOT NULL,
+    summary TEXT,
+    pub_date TIMESTAMP NOT NULL,
+    is_show BOOLEAN NOT NULL DEFAULT 1,
+    is_delete BOOLEAN NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    created_time TIMESTAMP NOT NULL,
+    updated_time TIMESTAMP NOT NULL
+);
+CREATE INDEX luffy_course_chapter_course_id ON luffy_course_chapter (course_id);
+
+-- course_id repeats the chapter's course (a chapter never moves), so that the first sections of a
+-- whole page of courses come from one indexed query.
+CREATE TABLE luffy_course_section (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chapter_id BIGINT NOT NULL REFERENCES luffy_course_chapter (id),
+    course_id BIGINT NOT NULL REFERENCES luffy_course (id),
+    name TEXT NOT NULL,
+    section_type INTEGER NOT NULL DEFAULT 2,
+    section_link TEXT,
+    duration TEXT,
+    free_trail BOOLEAN NOT NULL DEFAULT 0,
+    pub_date TIMESTAMP NOT NULL,
+    is_show BOOLEAN NOT NULL DEFAULT 1,
+    is_delete BOOLEAN NOT NULL DEFAULT 0,
+    orders INTEGER NOT NULL DEFAULT 0,
+    created_time TIMESTAMP NOT NULL,
+    updated_time TIMESTAMP NOT NULL
+);
+CREATE INDEX luffy_course_section_chapter_id ON luffy_course_section (chapter_id);
+CREATE INDEX luffy_course_section_course_id ON luffy_course_section (course_id, id);
+
+-- Search: an FTS5 trigram index over search_name, kept in step by triggers. It answers substring
+-- queries of three characters or more; shorter terms are checked on the base table.
+CREATE VIRTUAL TABLE luffy_course_fts USING fts5 (
+    search_name,
+    content = 'luffy_course',
+    content_rowid = 'id',
+    tokenize = 'trigram case_sensitive 1'
+);
+CREATE TRIGGER luffy_course_fts_insert AFTER INSERT ON luffy_course BEGIN
+    INSERT INTO luffy_course_fts (rowid, search_name) VALUES (new.id, new.search_name);
+END;
+CREATE TRIGGER luffy_course_fts_delete AFTER DELETE ON luffy_course BEGIN
+    INSERT INTO luffy_course_fts (luffy_course_fts, rowid, search_name)
+        VALUES ('delete', old.id, old.search_name);
+END;
+CREATE TRIGGER luffy_course_fts_update AFTER UPDATE OF search_name ON luffy_course BEGIN
+    INSERT INTO luffy_course_fts (luffy_course_fts, rowid, search_name)
+        VALUES ('delete', old.id, old.search_name);
+    INSERT INTO luffy_course_fts (rowid, search_name) VALUES (new.id, new.search_name);
+END;
