@@ -55,11 +55,17 @@ async fn run(args: Args) -> Result<(), String> {
         }
     };
     sim.register_app(args.app_id.clone(), app_key);
+    let public_path = args.data_dir.join("alipay_public_key.pem");
+    std::fs::write(&public_path, sim.alipay_public_key().to_pem()).map_err(|e| format!("{}: {e}", public_path.display()))?;
     let running = alipay_sim::start(sim.clone(), &args.bind).map_err(|e| e.to_string())?;
     sim.spawn_auto_delivery(std::time::Duration::from_millis(200)).map_err(|e| e.to_string())?;
     log::info!("gateway: {}", running.gateway_url);
     log::info!("app id: {}  seller id: {}", args.app_id, args.seller_id);
-    log::info!("Alipay public key (configure it on the merchant side):\n{}", sim.alipay_public_key().to_pem());
+    log::info!(
+        "Alipay public key (configure it on the merchant side), also in {}:\n{}",
+        public_path.display(),
+        sim.alipay_public_key().to_pem()
+    );
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     running.stop().await;
     Ok(())

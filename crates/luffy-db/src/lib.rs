@@ -19,5 +19,5 @@ pub mod seed;
 pub use connection::{DbBackend, DbConnection, last_insert_id, write_transaction};
 pub use database_url::{Backend, DatabaseUrl};
 pub use error::DbError;
-pub use migrate::run_migrations;
+pub use migrate::{migrations_for, run_migrations};
 pub use pool::{DbPool, PoolOptions, PooledConnection, build_pool, check_health, connection};

@@ -11,6 +11,14 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrati
 /// together migrate one at a time (the others wait, then find nothing pending).
 pub const MIGRATION_LOCK_KEY: i64 = 0x4c55_4646_5900_0001;
 
+/// The embedded migrations of `backend`.
+pub fn migrations_for(backend: crate::Backend) -> EmbeddedMigrations {
+    match backend {
+        crate::Backend::Sqlite => SQLITE_MIGRATIONS,
+        crate::Backend::Postgres => POSTGRES_MIGRATIONS,
+    }
+}
+
 /// Runs every pending migration and returns the names of those applied.
 ///
 /// SQLite is also switched to WAL here, once: the journal mode is a property of the file.

@@ -110,6 +110,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    luffy_course_gram (gram, course_id) {
+        gram -> Text,
+        course_id -> BigInt,
+    }
+}
+
+diesel::table! {
     luffy_sms_code (id) {
         id -> BigInt,
         mobile -> Text,
@@ -149,6 +156,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     luffy_course,
     luffy_course_chapter,
     luffy_course_section,
+    luffy_course_gram,
     luffy_sms_code,
     luffy_throttle,
     luffy_marker,

@@ -6,12 +6,13 @@ use crate::account::{Marker, NewUser, UserRow};
 use crate::catalog::CourseRow;
 use crate::database_url::Backend;
 use crate::schema::{
-    luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_section, luffy_teacher,
+    luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_gram,
+    luffy_course_section, luffy_teacher,
 };
 use crate::{DbConnection, DbError, write_transaction};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use luffy_domain::catalog::search_key;
+use luffy_domain::catalog::{search_key, short_grams};
 
 /// The marker claimed by the demo seed.
 pub const DEMO_MARKER: &str = "demo_catalog";
@@ -148,6 +149,13 @@ struct NewCourse {
     orders: i32,
     created_time: NaiveDateTime,
     updated_time: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = luffy_course_gram)]
+struct NewGram {
+    gram: String,
+    course_id: i64,
 }
 
 #[derive(Insertable)]
@@ -289,6 +297,7 @@ fn insert_catalog(
     let mut course_rows = Vec::with_capacity(BATCH);
     let mut chapter_rows = Vec::with_capacity(BATCH);
     let mut section_rows = Vec::with_capacity(BATCH);
+    let mut gram_rows: Vec<NewGram> = Vec::with_capacity(BATCH);
     for index in 0..courses {
         let id = i64::try_from(index).unwrap_or(i64::MAX - 1) + 1;
         let course = demo_course(id, index, teacher_count, now);
@@ -302,11 +311,16 @@ fn insert_catalog(
                 section_rows.push(demo_section(section_id, chapter_id, id, chapter, section, now));
             }
         }
+        gram_rows.extend(short_grams(&course.search_name).into_iter().map(|gram| NewGram {
+            gram,
+            course_id: id,
+        }));
         course_rows.push(course);
         if course_rows.len() >= BATCH / 8 || index + 1 == courses {
             report.courses += flush!(conn, course_rows, luffy_course::table);
             report.chapters += flush!(conn, chapter_rows, luffy_course_chapter::table);
             report.sections += flush!(conn, section_rows, luffy_course_section::table);
+            flush!(conn, gram_rows, luffy_course_gram::table);
         }
     }
     CourseRow::refresh_all_section_counts(conn)?;

@@ -74,6 +74,9 @@ pub struct Config {
     /// Seconds between sweeper passes; `None` or 0 disables the sweeper
     /// (`LUFFY_SWEEPER_INTERVAL_SECS`, default 30).
     pub sweeper_interval_secs: Option<u64>,
+    /// Seconds after creation, and then between looks, that the sweeper asks Alipay about an
+    /// unpaid order (`LUFFY_RECONCILE_AFTER_SECS`, default 60).
+    pub reconcile_after_secs: u64,
     /// Media storage backend (`LUFFY_STORAGE`).
     pub storage: StorageKind,
     /// Local media folder (`LUFFY_MEDIA_DIR`).
@@ -156,6 +159,7 @@ struct FileConfig {
     alipay_return_url: Option<String>,
     order_timeout_secs: Option<u64>,
     sweeper_interval_secs: Option<u64>,
+    reconcile_after_secs: Option<u64>,
     storage: Option<String>,
     media_dir: Option<PathBuf>,
     qiniu_access_key: Option<String>,
@@ -266,6 +270,7 @@ impl Config {
             },
             order_timeout_secs: raw.order_timeout_secs.unwrap_or(1800),
             sweeper_interval_secs: Some(raw.sweeper_interval_secs.unwrap_or(30)),
+            reconcile_after_secs: raw.reconcile_after_secs.unwrap_or(60).max(1),
             storage,
             media_dir: raw.media_dir.unwrap_or_else(|| PathBuf::from("media")),
             qiniu: QiniuSettings {
@@ -391,6 +396,12 @@ fn apply_env(
     set(
         &mut raw.sweeper_interval_secs,
         "LUFFY_SWEEPER_INTERVAL_SECS",
+        SECONDS,
+        env,
+    )?;
+    set(
+        &mut raw.reconcile_after_secs,
+        "LUFFY_RECONCILE_AFTER_SECS",
         SECONDS,
         env,
     )?;

@@ -3,14 +3,15 @@
 //! the price equals it.
 //!
 //! Terms of three characters or more are answered from a trigram index: an FTS5 `trigram` table
-//! on SQLite, a `pg_trgm` GIN index on PostgreSQL. The substring test on `search_name` is the
-//! definition on both, so the results are the same; on SQLite the index lookup narrows the rows
-//! first. Shorter terms (Chinese words are often one or two characters) cannot use a trigram
-//! index and are checked on the rows the other conditions leave.
+//! on SQLite, a `pg_trgm` GIN index on PostgreSQL. Shorter terms (Chinese words are often one or
+//! two characters) cannot use a trigram index; they are answered, on both backends, from
+//! `luffy_course_gram`, which lists every one- and two-character substring of each name. The
+//! substring test on `search_name` is always applied too: it is the definition, so both
+//! backends give the same results, and the indexes only narrow the rows.
 
 use crate::DbBackend;
 use crate::database_url::Backend;
-use crate::schema::{luffy_course, luffy_teacher};
+use crate::schema::{luffy_course, luffy_course_gram, luffy_teacher};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
@@ -45,7 +46,17 @@ pub fn term_predicate(backend: Backend, term: &SearchTerm) -> Predicate {
     let contains = luffy_course::search_name
         .like(contains_pattern(term.text()))
         .escape('\\');
-    let name: Predicate = if backend == Backend::Sqlite && term.is_indexable() {
+    let name: Predicate = if !term.is_indexable() {
+        Box::new(
+            luffy_course::id
+                .eq_any(
+                    luffy_course_gram::table
+                        .filter(luffy_course_gram::gram.eq(term.text().to_owned()))
+                        .select(luffy_course_gram::course_id),
+                )
+                .and(contains),
+        )
+    } else if backend == Backend::Sqlite {
         Box::new(
             sql::<Bool>(
                 "luffy_course.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ",

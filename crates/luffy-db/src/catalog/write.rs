@@ -4,14 +4,15 @@
 
 use super::rows::{CategoryRow, ChapterRow, CourseRow, SectionRow, TeacherRow};
 use crate::schema::{
-    luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_section, luffy_teacher,
+    luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_gram,
+    luffy_course_section, luffy_teacher,
 };
 use crate::{DbConnection, DbError, last_insert_id};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use luffy_domain::DomainError;
 use luffy_domain::catalog::{
-    CategoryPatch, ChapterPatch, CoursePatch, SectionPatch, TeacherPatch, search_key,
+    CategoryPatch, ChapterPatch, CoursePatch, SectionPatch, TeacherPatch, search_key, short_grams,
 };
 
 #[derive(Debug, AsChangeset)]
@@ -289,7 +290,29 @@ impl CourseRow {
             ))
             .execute(conn)?;
         let id = last_insert_id(conn)?;
+        Self::index_name(conn, id, &search_key(patch.name.as_deref().unwrap_or_default()))?;
         Self::live(conn, id)
+    }
+
+    /// Replaces the course's short-term search entries with those of `key`.
+    fn index_name(conn: &mut DbConnection, id: i64, key: &str) -> Result<(), DbError> {
+        diesel::delete(luffy_course_gram::table.filter(luffy_course_gram::course_id.eq(id)))
+            .execute(conn)?;
+        let rows: Vec<_> = short_grams(key)
+            .into_iter()
+            .map(|gram| {
+                (
+                    luffy_course_gram::gram.eq(gram),
+                    luffy_course_gram::course_id.eq(id),
+                )
+            })
+            .collect();
+        for row in rows {
+            diesel::insert_into(luffy_course_gram::table)
+                .values(row)
+                .execute(conn)?;
+        }
+        Ok(())
     }
 
     /// A course that is not deleted (hidden ones included).
@@ -333,6 +356,9 @@ impl CourseRow {
                 updated_time: now,
             })
             .execute(conn)?;
+        if let Some(name) = &patch.name {
+            Self::index_name(conn, id, &search_key(name))?;
+        }
         if delete {
             return Ok(CourseRow {
                 is_delete: true,

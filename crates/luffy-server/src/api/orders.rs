@@ -16,7 +16,6 @@ use luffy_domain::Money;
 use luffy_domain::account::{Throttle, ThrottleRule};
 use luffy_domain::catalog::PageRequest;
 use serde::Deserialize;
-use serde::de::Deserialize as _;
 use serde_json::{Map, Value, json};
 
 /// Second checks per client address per minute.
@@ -38,7 +37,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource(["/api/v1/order", "/api/v1/order/list"]).route(web::get().to(my_orders)))
         .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
-        .service(web::resource("/api/v1/admin/orders/{out_trade_no}/refund").route(web::post().to(admin_refund)));
+        .service(web::resource("/api/v1/admin/orders/{out_trade_no}/refund").route(web::post().to(admin_refund)))
+        .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
+}
+
+/// `GET /pay/success`: where Alipay sends the browser back. The original Vue client serves this
+/// route itself; without it, this page shows the return parameters and asks the second check.
+async fn pay_success_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("pages/pay_success.html"))
 }
 
 #[derive(Deserialize)]

@@ -12,5 +12,6 @@ mod health;
 #[macro_use]
 mod shop;
 mod orders;
+mod offline_purchase;
 mod order_faults;
 mod search;

@@ -21,9 +21,6 @@ pub struct PayRequest {
     pub pay_type: i32,
 }
 
-/// How long after creation the sweeper first asks Alipay about an unpaid order.
-pub const FIRST_RECONCILE_SECS: i64 = 60;
-
 /// Creates the order and returns its signed page-pay URL.
 ///
 /// Nothing is stored when any rule refuses the cart. The order and its lines are written in
@@ -44,7 +41,8 @@ pub async fn create_order(state: &web::Data<AppState>, user_id: i64, request: Pa
         let now = state.clock.now();
         let timeout = i64::try_from(state.config.order_timeout_secs).unwrap_or(i64::MAX / 4);
         let expires_at = now + Duration::seconds(timeout);
-        let first_sweep = now + Duration::seconds(FIRST_RECONCILE_SECS.min(timeout));
+        let reconcile_after = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
+        let first_sweep = now + Duration::seconds(reconcile_after.min(timeout));
         // A clash of order numbers (same millisecond, same 8 random digits) hits the unique
         // index; draw again.
         let mut attempts = 0;

@@ -10,11 +10,12 @@ use chrono::{Duration, NaiveDateTime};
 use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent};
 use luffy_domain::order::{OrderStatus, PaymentSettlement, check_payment, settle_payment};
 
-/// How often the sweeper asks Alipay about an unpaid order before its timeout.
-pub const RECONCILE_EVERY_SECS: i64 = 120;
-
-/// How long a sweeper's claim on an order lasts (another replica may take it after).
-pub const SWEEP_LEASE_SECS: i64 = 60;
+/// How long a sweeper's claim on an order lasts (another replica may take it after, so a
+/// replica killed mid-sweep delays its orders by this much): five reconciliation intervals,
+/// between 10 s and 60 s.
+fn sweep_lease_secs(reconcile_after_secs: u64) -> i64 {
+    i64::try_from(reconcile_after_secs.saturating_mul(5)).unwrap_or(60).clamp(10, 60)
+}
 
 /// How many orders one sweep handles at most.
 pub const SWEEP_BATCH: i64 = 50;
@@ -124,7 +125,8 @@ pub struct SweepReport {
 pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiError> {
     let claimed = with_db(state, |conn, state| {
         let now = state.clock.now().naive_utc();
-        Ok(Orders::claim_for_sweep(conn, now, now + Duration::seconds(SWEEP_LEASE_SECS), SWEEP_BATCH)?)
+        let lease = Duration::seconds(sweep_lease_secs(state.config.reconcile_after_secs));
+        Ok(Orders::claim_for_sweep(conn, now, now + lease, SWEEP_BATCH)?)
     })
     .await?;
     let mut report = SweepReport {
@@ -154,7 +156,8 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     }
     let now = state.clock.now().naive_utc();
     if now < expires_at {
-        let next = (now + Duration::seconds(RECONCILE_EVERY_SECS)).min(expires_at);
+        let every = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
+        let next = (now + Duration::seconds(every)).min(expires_at);
         with_db(state, move |conn, _| Ok(Orders::sweep_later(conn, id, next)?)).await?;
         return Ok(Reconciled::NotPaid);
     }

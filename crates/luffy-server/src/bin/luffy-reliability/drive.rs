@@ -1,0 +1,208 @@
+//! Buyers purchasing through nginx while the chaos schedule kills replicas, restarts
+//! PostgreSQL and the simulator mangles notifies.
+
+use crate::Args;
+use crate::cluster::{APP_ID, BUYER_PASSWORD, Cluster};
+use alipay_sim::NotifyFault;
+use rand::{Rng, SeedableRng};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the drive did.
+#[derive(Debug, Default)]
+pub struct Driven {
+    /// Orders whose pay URL was returned to a buyer.
+    pub returned: Vec<String>,
+    /// Of those, paid at Alipay.
+    pub paid_at_alipay: Vec<String>,
+    /// Of those, left unpaid (they must time out).
+    pub left_unpaid: Vec<String>,
+    /// `POST /order/pay/` calls that did not return a pay URL (during faults).
+    pub failed_requests: u64,
+    /// Injected notify faults, by kind.
+    pub faults: HashMap<&'static str, u64>,
+    /// Replicas killed with SIGKILL and restarted.
+    pub replica_kills: u64,
+    /// PostgreSQL restarts.
+    pub postgres_restarts: u64,
+    /// `students` of every course before the drive.
+    pub students_before: HashMap<i64, i64>,
+}
+
+pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let courses = priced_courses(&client, &cluster.base).await?;
+    let mut driven = Driven {
+        students_before: crate::check::students(cluster)?,
+        ..Driven::default()
+    };
+    let shared = Arc::new(Mutex::new(Driven::default()));
+    let duration = Duration::from_secs(args.duration);
+    let end = Instant::now() + duration;
+    let mut buyers = Vec::new();
+    for (index, name) in cluster.buyers.iter().enumerate() {
+        let token = login(&client, &cluster.base, name).await?;
+        buyers.push(buyer(
+            client.clone(),
+            cluster.base.clone(),
+            cluster.sim.clone(),
+            token,
+            courses.clone(),
+            index,
+            args.seed + index as u64,
+            end,
+            shared.clone(),
+        ));
+    }
+    let chaos = chaos(cluster, duration);
+    let (_, chaos) = futures_util::future::join(futures_util::future::join_all(buyers), chaos).await;
+    let (kills, restarts) = chaos?;
+    let mut result = std::mem::take(&mut *shared.lock().map_err(|_| "poisoned")?);
+    result.students_before = std::mem::take(&mut driven.students_before);
+    result.replica_kills = kills;
+    result.postgres_restarts = restarts;
+    Ok(result)
+}
+
+async fn priced_courses(client: &reqwest::Client, base: &str) -> Result<Vec<(i64, String)>, String> {
+    let mut courses = Vec::new();
+    for page in 1..=30 {
+        let url = format!("{base}/api/v1/course/actual/?page_size=10&page={page}");
+        let body: Value = client.get(&url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
+        let Some(results) = body["data"]["results"].as_array() else { break };
+        for course in results {
+            if let (Some(id), Some(price)) = (course["id"].as_i64(), course["price"].as_str()) {
+                if price != "0.00" {
+                    courses.push((id, price.to_owned()));
+                }
+            }
+        }
+    }
+    if courses.is_empty() {
+        return Err("no priced course to buy".into());
+    }
+    Ok(courses)
+}
+
+async fn login(client: &reqwest::Client, base: &str, username: &str) -> Result<String, String> {
+    let body: Value = client
+        .post(format!("{base}/api/v1/user/user/mul_login/"))
+        .json(&json!({"username": username, "password": BUYER_PASSWORD}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    body["token"].as_str().map(str::to_owned).ok_or_else(|| format!("login of {username} failed: {body}"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn buyer(
+    client: reqwest::Client,
+    base: String,
+    sim: alipay_sim::Simulator,
+    token: String,
+    courses: Vec<(i64, String)>,
+    offset: usize,
+    seed: u64,
+    end: Instant,
+    shared: Arc<Mutex<Driven>>,
+) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut next = offset;
+    while Instant::now() < end && next < offset + courses.len() {
+        // About ten purchases a second per buyer, so the faults land mid-traffic.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let (course, price) = &courses[next % courses.len()];
+        next += 1;
+        let answer = client
+            .post(format!("{base}/api/v1/order/pay/"))
+            .header("authorization", format!("jwt {token}"))
+            .json(&json!({"courses": [course], "total_amount": price}))
+            .send()
+            .await;
+        let body: Option<Value> = match answer {
+            Ok(response) => response.json().await.ok(),
+            Err(_) => None,
+        };
+        let Some(pay_url) = body.as_ref().and_then(|b| b["pay_url"].as_str()) else {
+            record(&shared, |d| d.failed_requests += 1);
+            // The course may be owned already, or the cluster is mid-fault: try the next.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Some(out_trade_no) = out_trade_no_of(pay_url) else { continue };
+        record(&shared, |d| d.returned.push(out_trade_no.clone()));
+        if rng.gen_bool(0.7) {
+            let fault = match rng.gen_range(0..10) {
+                0 | 1 => Some(("drop", NotifyFault::Drop)),
+                2 => Some(("duplicate", NotifyFault::Duplicate { copies: 3 })),
+                3 => Some(("reorder", NotifyFault::Reorder)),
+                4 => Some(("delay", NotifyFault::Delay { secs: 2 })),
+                _ => None,
+            };
+            if let Some((name, fault)) = fault {
+                sim.inject_fault(fault);
+                record(&shared, |d| *d.faults.entry(name).or_default() += 1);
+            }
+            // The buyer opens the cashier (the page-pay request reaches Alipay), then pays.
+            let opened = match client.get(pay_url).send().await {
+                Ok(response) => response.text().await.is_ok_and(|html| html.contains("id=\"pay\"")),
+                Err(_) => false,
+            };
+            let paid = opened && sim.open(APP_ID, &out_trade_no).is_ok() && sim.pay(APP_ID, &out_trade_no).is_ok();
+            record(&shared, |d| {
+                if paid {
+                    d.paid_at_alipay.push(out_trade_no.clone());
+                } else {
+                    d.left_unpaid.push(out_trade_no.clone());
+                }
+            });
+        } else {
+            record(&shared, |d| d.left_unpaid.push(out_trade_no.clone()));
+        }
+    }
+}
+
+fn record(shared: &Arc<Mutex<Driven>>, change: impl FnOnce(&mut Driven)) {
+    let mut driven = shared.lock().unwrap_or_else(|p| p.into_inner());
+    change(&mut driven);
+}
+
+fn out_trade_no_of(pay_url: &str) -> Option<String> {
+    let url = url::Url::parse(pay_url).ok()?;
+    let biz = url.query_pairs().find(|(k, _)| k == "biz_content")?.1.into_owned();
+    let biz: Value = serde_json::from_str(&biz).ok()?;
+    biz["out_trade_no"].as_str().map(str::to_owned)
+}
+
+/// Kills a replica at 25 % of the run and another at 75 % (restarting each 2 s later), and
+/// restarts PostgreSQL at 50 %.
+async fn chaos(cluster: &mut Cluster, duration: Duration) -> Result<(u64, u64), String> {
+    let step = duration / 4;
+    let mut kills = 0;
+    let mut restarts = 0;
+    tokio::time::sleep(step).await;
+    cluster.kill_replica(0);
+    kills += 1;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.restart_replica(0).await?;
+    tokio::time::sleep(step.saturating_sub(Duration::from_secs(2))).await;
+    if cluster.postgres_restarts {
+        cluster.restart_postgres()?;
+        restarts += 1;
+    }
+    tokio::time::sleep(step).await;
+    let last = cluster.replicas.len() - 1;
+    cluster.kill_replica(last);
+    kills += 1;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    cluster.restart_replica(last).await?;
+    Ok((kills, restarts))
+}
