@@ -38,6 +38,20 @@ migrate:
 bench *ARGS:
     cargo bench --workspace {{ARGS}}
 
+# Start N replicas (default 3) on PostgreSQL behind nginx, with the Alipay simulator.
+cluster N="3":
+    bash scripts/cluster.sh start {{N}}
+
+# Stop the cluster.
+cluster-stop:
+    bash scripts/cluster.sh stop
+
+# Purchases through nginx while replicas are killed, PostgreSQL restarts and notifies are
+# mangled; then every invariant is checked (exit status non-zero on a violation).
+reliability SECONDS="60":
+    cargo build --release -p luffy-server --bins
+    ./target/release/luffy-reliability --duration {{SECONDS}}
+
 # Everything CI runs.
 ci:
     bash .ci/run
