@@ -36,7 +36,10 @@ pub fn configure(sim: Simulator) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .route("/qr/{app_id}/{out_trade_no}", web::get().to(qr))
             .route("/bill", web::get().to(bill))
             .route("/control/trades", web::get().to(list_trades))
-            .route("/control/trades/{app_id}/{out_trade_no}/{action}", web::post().to(trade_action))
+            .route(
+                "/control/trades/{app_id}/{out_trade_no}/{action}",
+                web::post().to(trade_action),
+            )
             .route("/control/clock/advance", web::post().to(advance))
             .route("/control/notifies/deliver", web::post().to(deliver))
             .route("/control/notifies", web::get().to(list_notifies))
@@ -53,7 +56,11 @@ fn base_url(request: &HttpRequest) -> String {
     format!("{}://{}{}", info.scheme(), info.host(), mount)
 }
 
-fn reply(sim: &Simulator, params: Result<FormParams, alipay_sdk::Error>, request: &HttpRequest) -> HttpResponse {
+fn reply(
+    sim: &Simulator,
+    params: Result<FormParams, alipay_sdk::Error>,
+    request: &HttpRequest,
+) -> HttpResponse {
     let params = match params {
         Ok(params) => params,
         Err(err) => {
@@ -63,14 +70,18 @@ fn reply(sim: &Simulator, params: Result<FormParams, alipay_sdk::Error>, request
         }
     };
     match sim.handle_gateway(&params, &base_url(request)) {
-        GatewayReply::Json(body) => HttpResponse::Ok().content_type("application/json;charset=utf-8").body(body),
+        GatewayReply::Json(body) => HttpResponse::Ok()
+            .content_type("application/json;charset=utf-8")
+            .body(body),
         GatewayReply::Cashier(trade) => html(pages::cashier(&trade)),
         GatewayReply::ErrorPage(err) => html(pages::error(&err)),
     }
 }
 
 fn html(body: String) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body)
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 async fn gateway_get(sim: web::Data<Simulator>, request: HttpRequest) -> HttpResponse {
@@ -80,7 +91,11 @@ async fn gateway_get(sim: web::Data<Simulator>, request: HttpRequest) -> HttpRes
 
 /// A POST carries parameters in the query string, the form body, or both (the official SDKs put
 /// system parameters in the URL and `biz_content` in the body). A key in both is refused.
-async fn gateway_post(sim: web::Data<Simulator>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+async fn gateway_post(
+    sim: web::Data<Simulator>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
     let params = FormParams::parse(request.query_string().as_bytes()).and_then(|query| {
         let from_body = FormParams::parse(&body)?;
         let mut pairs = query.into_pairs();
@@ -99,7 +114,9 @@ struct CashierForm {
 async fn cashier_pay(sim: web::Data<Simulator>, form: web::Form<CashierForm>) -> HttpResponse {
     match sim.pay(&form.app_id, &form.out_trade_no) {
         Ok(payment) => match payment.return_redirect {
-            Some(location) => HttpResponse::Found().append_header(("location", location)).finish(),
+            Some(location) => HttpResponse::Found()
+                .append_header(("location", location))
+                .finish(),
             None => html(pages::paid(&payment.trade)),
         },
         Err(crate::SimError::Gateway(err)) => html(pages::error(&err)),
@@ -130,7 +147,9 @@ struct BillQuery {
 async fn bill(sim: web::Data<Simulator>, query: web::Query<BillQuery>) -> HttpResponse {
     let mut csv = String::from("trade_no,out_trade_no,subject,total_amount,refunded,gmt_payment\n");
     for trade in sim.trades().iter().filter(|t| t.app_id == query.app_id) {
-        let Some(paid_at) = trade.paid_at else { continue };
+        let Some(paid_at) = trade.paid_at else {
+            continue;
+        };
         let paid = alipay_sdk::clock::china_timestamp(paid_at);
         if !paid.starts_with(&query.bill_date) {
             continue;
@@ -145,7 +164,9 @@ async fn bill(sim: web::Data<Simulator>, query: web::Query<BillQuery>) -> HttpRe
             paid
         ));
     }
-    HttpResponse::Ok().content_type("text/csv; charset=utf-8").body(csv)
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(csv)
 }
 
 async fn list_trades(sim: web::Data<Simulator>) -> HttpResponse {
@@ -199,7 +220,8 @@ struct Advance {
 
 async fn advance(sim: web::Data<Simulator>, body: web::Json<Advance>) -> HttpResponse {
     sim.advance(chrono::Duration::seconds(body.secs));
-    HttpResponse::Ok().json(json!({"now": sim.clock().now(), "offset_secs": sim.clock().offset().num_seconds()}))
+    HttpResponse::Ok()
+        .json(json!({"now": sim.clock().now(), "offset_secs": sim.clock().offset().num_seconds()}))
 }
 
 async fn deliver(sim: web::Data<Simulator>) -> HttpResponse {

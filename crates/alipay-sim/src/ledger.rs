@@ -134,10 +134,15 @@ impl Ledger {
     /// subject) is allowed, as Alipay lets a buyer reopen the cashier; a different one under the
     /// same `out_trade_no` is `ACQ.CONTEXT_INCONSISTENT`, and a finished trade cannot be
     /// requested again.
-    pub fn request(&mut self, request: PayRequest, now: DateTime<Utc>) -> Result<&Trade, GatewayError> {
+    pub fn request(
+        &mut self,
+        request: PayRequest,
+        now: DateTime<Utc>,
+    ) -> Result<&Trade, GatewayError> {
         let key = (request.app_id.clone(), request.out_trade_no.clone());
         if let Some(existing) = self.trades.get(&key) {
-            if existing.total_amount != request.total_amount || existing.subject != request.subject {
+            if existing.total_amount != request.total_amount || existing.subject != request.subject
+            {
                 return Err(GatewayError::business(
                     "ACQ.CONTEXT_INCONSISTENT",
                     "交易信息被篡改：同一订单号的金额或标题与之前不一致",
@@ -169,14 +174,27 @@ impl Ledger {
                 },
             );
         }
-        self.trades.get(&key).ok_or_else(GatewayError::trade_not_exist)
+        self.trades
+            .get(&key)
+            .ok_or_else(GatewayError::trade_not_exist)
     }
 
     /// A buyer opened the cashier and logged in: the trade now exists, waiting for payment.
-    pub fn open(&mut self, app_id: &str, trade: TradeRef<'_>, now: DateTime<Utc>) -> Result<&Trade, GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
+    pub fn open(
+        &mut self,
+        app_id: &str,
+        trade: TradeRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<&Trade, GatewayError> {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         self.expire_if_due(&key, now);
-        if self.trades.get(&key).is_some_and(|t| t.state == TradeState::Requested) {
+        if self
+            .trades
+            .get(&key)
+            .is_some_and(|t| t.state == TradeState::Requested)
+        {
             let trade_no = self.next_trade_no(now);
             if let Some(trade) = self.trades.get_mut(&key) {
                 trade.trade_no = Some(trade_no.clone());
@@ -184,29 +202,51 @@ impl Ledger {
             }
             self.by_trade_no.insert(trade_no, key.clone());
         }
-        self.trades.get(&key).ok_or_else(GatewayError::trade_not_exist)
+        self.trades
+            .get(&key)
+            .ok_or_else(GatewayError::trade_not_exist)
     }
 
     /// The buyer pays. Refused when the trade is closed, expired or already paid.
-    pub fn pay(&mut self, app_id: &str, trade: TradeRef<'_>, now: DateTime<Utc>) -> Result<&Trade, GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
+    pub fn pay(
+        &mut self,
+        app_id: &str,
+        trade: TradeRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<&Trade, GatewayError> {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         self.expire_if_due(&key, now);
-        let current = self.trades.get(&key).ok_or_else(GatewayError::trade_not_exist)?;
+        let current = self
+            .trades
+            .get(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         if current.expired(now) {
             return Err(GatewayError::trade_has_close());
         }
         match current.state {
-            TradeState::Trade(TradeStatus::TradeClosed) => return Err(GatewayError::trade_has_close()),
-            TradeState::Trade(status) if status.is_paid() => return Err(GatewayError::trade_has_success()),
+            TradeState::Trade(TradeStatus::TradeClosed) => {
+                return Err(GatewayError::trade_has_close());
+            }
+            TradeState::Trade(status) if status.is_paid() => {
+                return Err(GatewayError::trade_has_success());
+            }
             _ => {}
         }
         self.open(app_id, TradeRef::OutTradeNo(&key.1), now)?;
         self.sequence += 1;
         let buyer_id = format!("2088{:012}", 102_169_481_075u64 + self.sequence);
-        let trade = self.trades.get_mut(&key).ok_or_else(GatewayError::trade_not_exist)?;
+        let trade = self
+            .trades
+            .get_mut(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         trade.state = TradeState::Trade(TradeStatus::TradeSuccess);
         trade.paid_at = Some(now);
-        trade.buyer_logon_id = Some(format!("buy***@sandbox{}.com", buyer_id.get(12..).unwrap_or("0")));
+        trade.buyer_logon_id = Some(format!(
+            "buy***@sandbox{}.com",
+            buyer_id.get(12..).unwrap_or("0")
+        ));
         trade.buyer_id = Some(buyer_id);
         Ok(trade)
     }
@@ -214,10 +254,20 @@ impl Ledger {
     /// `alipay.trade.close`: only a trade waiting for payment can be closed. A request no buyer
     /// has opened does not exist yet (`ACQ.TRADE_NOT_EXIST`), as in production; it can still
     /// not be paid after its `time_expire`.
-    pub fn close(&mut self, app_id: &str, trade: TradeRef<'_>, now: DateTime<Utc>) -> Result<&Trade, GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
+    pub fn close(
+        &mut self,
+        app_id: &str,
+        trade: TradeRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<&Trade, GatewayError> {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         self.expire_if_due(&key, now);
-        let trade = self.trades.get_mut(&key).ok_or_else(GatewayError::trade_not_exist)?;
+        let trade = self
+            .trades
+            .get_mut(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         match trade.state {
             TradeState::Requested => Err(GatewayError::trade_not_exist()),
             TradeState::Trade(TradeStatus::WaitBuyerPay) => {
@@ -231,8 +281,13 @@ impl Ledger {
     /// Closes a trade whatever its stage, as if it had timed out (a control action). A paid
     /// trade is refused.
     pub fn expire(&mut self, app_id: &str, trade: TradeRef<'_>) -> Result<&Trade, GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
-        let trade = self.trades.get_mut(&key).ok_or_else(GatewayError::trade_not_exist)?;
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
+        let trade = self
+            .trades
+            .get_mut(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         if trade.status().is_some_and(TradeStatus::is_paid) {
             return Err(GatewayError::trade_has_success());
         }
@@ -241,10 +296,20 @@ impl Ledger {
     }
 
     /// `alipay.trade.query`.
-    pub fn query(&mut self, app_id: &str, trade: TradeRef<'_>, now: DateTime<Utc>) -> Result<&Trade, GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
+    pub fn query(
+        &mut self,
+        app_id: &str,
+        trade: TradeRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<&Trade, GatewayError> {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         self.expire_if_due(&key, now);
-        let trade = self.trades.get(&key).ok_or_else(GatewayError::trade_not_exist)?;
+        let trade = self
+            .trades
+            .get(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
         if trade.state == TradeState::Requested {
             return Err(GatewayError::trade_not_exist());
         }
@@ -262,9 +327,18 @@ impl Ledger {
         out_request_no: &str,
         now: DateTime<Utc>,
     ) -> Result<(RefundOutcome, &Trade), GatewayError> {
-        let key = self.find_key(app_id, trade).ok_or_else(GatewayError::trade_not_exist)?;
-        let trade = self.trades.get_mut(&key).ok_or_else(GatewayError::trade_not_exist)?;
-        if let Some(earlier) = trade.refunds.iter().find(|r| r.out_request_no == out_request_no) {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
+        let trade = self
+            .trades
+            .get_mut(&key)
+            .ok_or_else(GatewayError::trade_not_exist)?;
+        if let Some(earlier) = trade
+            .refunds
+            .iter()
+            .find(|r| r.out_request_no == out_request_no)
+        {
             if earlier.amount != amount {
                 return Err(GatewayError::business(
                     "ACQ.CONTEXT_INCONSISTENT",
@@ -283,17 +357,33 @@ impl Ledger {
             TradeState::Requested => return Err(GatewayError::trade_not_exist()),
             TradeState::Trade(TradeStatus::TradeSuccess) => {}
             TradeState::Trade(TradeStatus::TradeFinished) => {
-                return Err(GatewayError::business("ACQ.TRADE_HAS_FINISHED", "交易已完结"));
+                return Err(GatewayError::business(
+                    "ACQ.TRADE_HAS_FINISHED",
+                    "交易已完结",
+                ));
             }
-            TradeState::Trade(TradeStatus::TradeClosed) => return Err(GatewayError::trade_has_close()),
-            TradeState::Trade(TradeStatus::WaitBuyerPay) => return Err(GatewayError::trade_status_error()),
+            TradeState::Trade(TradeStatus::TradeClosed) => {
+                return Err(GatewayError::trade_has_close());
+            }
+            TradeState::Trade(TradeStatus::WaitBuyerPay) => {
+                return Err(GatewayError::trade_status_error());
+            }
         }
         if amount.fen() == 0 {
-            return Err(GatewayError::invalid("isv.invalid-parameter", "退款金额必须大于0"));
+            return Err(GatewayError::invalid(
+                "isv.invalid-parameter",
+                "退款金额必须大于0",
+            ));
         }
-        let remaining = trade.total_amount.fen().saturating_sub(trade.refunded().fen());
+        let remaining = trade
+            .total_amount
+            .fen()
+            .saturating_sub(trade.refunded().fen());
         if amount.fen() > remaining {
-            return Err(GatewayError::business("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限"));
+            return Err(GatewayError::business(
+                "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                "退款金额超限",
+            ));
         }
         let refund = Refund {
             out_request_no: out_request_no.to_owned(),
@@ -316,13 +406,18 @@ impl Ledger {
 
     /// The trade named by `trade`, whatever its stage.
     pub fn get(&self, app_id: &str, trade: TradeRef<'_>) -> Option<&Trade> {
-        self.find_key(app_id, trade).and_then(|key| self.trades.get(&key))
+        self.find_key(app_id, trade)
+            .and_then(|key| self.trades.get(&key))
     }
 
     /// Every trade, oldest first.
     pub fn all(&self) -> Vec<Trade> {
         let mut trades: Vec<Trade> = self.trades.values().cloned().collect();
-        trades.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.out_trade_no.cmp(&b.out_trade_no)));
+        trades.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then(a.out_trade_no.cmp(&b.out_trade_no))
+        });
         trades
     }
 
@@ -332,16 +427,21 @@ impl Ledger {
                 let key = (app_id.to_owned(), out_trade_no.to_owned());
                 self.trades.contains_key(&key).then_some(key)
             }
-            TradeRef::TradeNo(trade_no) => self.by_trade_no.get(trade_no).filter(|key| key.0 == app_id).cloned(),
+            TradeRef::TradeNo(trade_no) => self
+                .by_trade_no
+                .get(trade_no)
+                .filter(|key| key.0 == app_id)
+                .cloned(),
         }
     }
 
     /// An unpaid trade past its deadline is closed, as Alipay closes it by itself.
     fn expire_if_due(&mut self, key: &(String, String), now: DateTime<Utc>) {
-        if let Some(trade) = self.trades.get_mut(key) {
-            if trade.expired(now) && trade.state == TradeState::Trade(TradeStatus::WaitBuyerPay) {
-                trade.state = TradeState::Trade(TradeStatus::TradeClosed);
-            }
+        if let Some(trade) = self.trades.get_mut(key)
+            && trade.expired(now)
+            && trade.state == TradeState::Trade(TradeStatus::WaitBuyerPay)
+        {
+            trade.state = TradeState::Trade(TradeStatus::TradeClosed);
         }
     }
 
@@ -350,6 +450,9 @@ impl Ledger {
         self.sequence += 1;
         let date = alipay_sdk::clock::china_timestamp(now);
         let digits: String = date.chars().filter(char::is_ascii_digit).take(8).collect();
-        format!("{digits}22001{:015}", 481_070_500_000_000u64 + self.sequence)
+        format!(
+            "{digits}22001{:015}",
+            481_070_500_000_000u64 + self.sequence
+        )
     }
 }

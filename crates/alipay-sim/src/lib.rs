@@ -51,15 +51,16 @@ pub fn start(sim: Simulator, bind: &str) -> Result<RunningSimulator, SimError> {
         source,
     })?;
     let routes = configure(sim.clone());
-    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(routes.clone()))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .map_err(|source| SimError::Io {
-            context: format!("listening on {address}"),
-            source,
-        })?
-        .run();
+    let server =
+        actix_web::HttpServer::new(move || actix_web::App::new().configure(routes.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .map_err(|source| SimError::Io {
+                context: format!("listening on {address}"),
+                source,
+            })?
+            .run();
     let handle = server.handle();
     actix_web::rt::spawn(server);
     let base_url = format!("http://{address}");

@@ -40,25 +40,32 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let alipay_key = keys::load_or_generate(&args.data_dir.join("alipay_private_key.pem")).map_err(|e| e.to_string())?;
+    let alipay_key = keys::load_or_generate(&args.data_dir.join("alipay_private_key.pem"))
+        .map_err(|e| e.to_string())?;
     let sim = Simulator::new(alipay_key, args.seller_id.clone()).map_err(|e| e.to_string())?;
     let app_key = match &args.app_public_key {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             alipay_sdk::PublicKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?
         }
         None => {
             let path = args.data_dir.join("app_private_key.pem");
             let key = keys::load_or_generate(&path).map_err(|e| e.to_string())?;
-            log::info!("app private key (configure it on the merchant side): {}", path.display());
+            log::info!(
+                "app private key (configure it on the merchant side): {}",
+                path.display()
+            );
             key.public_key().clone()
         }
     };
     sim.register_app(args.app_id.clone(), app_key);
     let public_path = args.data_dir.join("alipay_public_key.pem");
-    std::fs::write(&public_path, sim.alipay_public_key().to_pem()).map_err(|e| format!("{}: {e}", public_path.display()))?;
+    std::fs::write(&public_path, sim.alipay_public_key().to_pem())
+        .map_err(|e| format!("{}: {e}", public_path.display()))?;
     let running = alipay_sim::start(sim.clone(), &args.bind).map_err(|e| e.to_string())?;
-    sim.spawn_auto_delivery(std::time::Duration::from_millis(200)).map_err(|e| e.to_string())?;
+    sim.spawn_auto_delivery(std::time::Duration::from_millis(200))
+        .map_err(|e| e.to_string())?;
     log::info!("gateway: {}", running.gateway_url);
     log::info!("app id: {}  seller id: {}", args.app_id, args.seller_id);
     log::info!(

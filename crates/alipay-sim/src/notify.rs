@@ -8,7 +8,15 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 /// Delays between attempts after the first, as Alipay documents them (8 attempts, ~25 h).
-pub const RETRY_SCHEDULE_SECS: [i64; 7] = [4 * 60, 10 * 60, 10 * 60, 3600, 2 * 3600, 6 * 3600, 15 * 3600];
+pub const RETRY_SCHEDULE_SECS: [i64; 7] = [
+    4 * 60,
+    10 * 60,
+    10 * 60,
+    3600,
+    2 * 3600,
+    6 * 3600,
+    15 * 3600,
+];
 
 /// How long a notification held back by [`NotifyFault::Reorder`] waits at most for a later one.
 pub const REORDER_HOLD_SECS: i64 = 600;
@@ -130,7 +138,9 @@ impl NotifyQueue {
         let fault = self.faults.pop_front();
         let (next_due, abandoned) = match &fault {
             Some(NotifyFault::Drop) => (None, true),
-            Some(NotifyFault::Delay { secs }) => (Some(now + Duration::seconds((*secs).max(0))), false),
+            Some(NotifyFault::Delay { secs }) => {
+                (Some(now + Duration::seconds((*secs).max(0))), false)
+            }
             _ => (Some(now), false),
         };
         let id = self.jobs.len() as u64 + 1;
@@ -189,13 +199,17 @@ impl NotifyQueue {
             .jobs
             .iter()
             .filter(|other| other.id > job.id)
-            .any(|other| !other.attempts.is_empty() || other.next_due.is_some_and(|due| due <= now));
+            .any(|other| {
+                !other.attempts.is_empty() || other.next_due.is_some_and(|due| due <= now)
+            });
         !later_is_moving
     }
 
     /// Records the outcome of an attempt of job `id` and schedules the next one.
     pub fn record(&mut self, id: u64, attempt: Attempt) {
-        let Some(job) = self.jobs.iter_mut().find(|job| job.id == id) else { return };
+        let Some(job) = self.jobs.iter_mut().find(|job| job.id == id) else {
+            return;
+        };
         let at = attempt.at;
         let acknowledged = attempt.acknowledged;
         job.attempts.push(attempt);
@@ -239,7 +253,14 @@ mod tests {
 
     fn push(queue: &mut NotifyQueue, now: i64) -> u64 {
         queue
-            .push(NotifyKind::Payment, "n".into(), "o".into(), "http://x/".into(), "b".into(), at(now))
+            .push(
+                NotifyKind::Payment,
+                "n".into(),
+                "o".into(),
+                "http://x/".into(),
+                "b".into(),
+                at(now),
+            )
             .id
     }
 

@@ -69,7 +69,10 @@ pub fn paid(trade: &Trade) -> String {
 pub fn cancelled(out_trade_no: &str) -> String {
     page(
         "已取消",
-        &format!("<h1>已取消付款</h1><p>订单 <code>{}</code> 未支付。</p>", escape(out_trade_no)),
+        &format!(
+            "<h1>已取消付款</h1><p>订单 <code>{}</code> 未支付。</p>",
+            escape(out_trade_no)
+        ),
     )
 }
 
@@ -93,6 +96,9 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

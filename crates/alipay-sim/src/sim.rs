@@ -40,7 +40,10 @@ struct Inner {
 impl std::fmt::Debug for Simulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Simulator")
-            .field("alipay_public_key", &self.inner.alipay_key.public_key().fingerprint())
+            .field(
+                "alipay_public_key",
+                &self.inner.alipay_key.public_key().fingerprint(),
+            )
             .field("seller_id", &self.inner.seller_id)
             .finish_non_exhaustive()
     }
@@ -80,7 +83,10 @@ pub struct DeliveryReport {
 
 impl Simulator {
     /// A simulator signing with `alipay_private_key` and reporting `seller_id`.
-    pub fn new(alipay_private_key: PrivateKey, seller_id: impl Into<String>) -> Result<Self, SimError> {
+    pub fn new(
+        alipay_private_key: PrivateKey,
+        seller_id: impl Into<String>,
+    ) -> Result<Self, SimError> {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .connect_timeout(std::time::Duration::from_secs(3))
@@ -153,13 +159,21 @@ impl Simulator {
 
     /// A buyer opens the cashier: the trade comes to exist, waiting for payment.
     pub fn open(&self, app_id: &str, out_trade_no: &str) -> Result<Trade, GatewayError> {
-        self.with_ledger(|ledger, now| ledger.open(app_id, TradeRef::OutTradeNo(out_trade_no), now).cloned())
+        self.with_ledger(|ledger, now| {
+            ledger
+                .open(app_id, TradeRef::OutTradeNo(out_trade_no), now)
+                .cloned()
+        })
     }
 
     /// The buyer pays: the trade becomes `TRADE_SUCCESS`, the async notification is queued and
     /// the signed return parameters are built.
     pub fn pay(&self, app_id: &str, out_trade_no: &str) -> Result<Payment, SimError> {
-        let trade = self.with_ledger(|ledger, now| ledger.pay(app_id, TradeRef::OutTradeNo(out_trade_no), now).cloned())?;
+        let trade = self.with_ledger(|ledger, now| {
+            ledger
+                .pay(app_id, TradeRef::OutTradeNo(out_trade_no), now)
+                .cloned()
+        })?;
         self.queue_notify(&trade, NotifyKind::Payment, None)?;
         let return_query = self.signed_return_query(&trade)?;
         let return_redirect = trade.return_url.as_ref().map(|url| {
@@ -175,7 +189,11 @@ impl Simulator {
 
     /// Closes a trade as if it had timed out (refused for a paid trade).
     pub fn expire(&self, app_id: &str, out_trade_no: &str) -> Result<Trade, GatewayError> {
-        self.with_ledger(|ledger, _| ledger.expire(app_id, TradeRef::OutTradeNo(out_trade_no)).cloned())
+        self.with_ledger(|ledger, _| {
+            ledger
+                .expire(app_id, TradeRef::OutTradeNo(out_trade_no))
+                .cloned()
+        })
     }
 
     /// Refunds part or all of a paid trade, idempotently per `out_request_no`, queueing the
@@ -193,7 +211,11 @@ impl Simulator {
                 .map(|(outcome, trade)| (outcome, trade.clone()))
         })?;
         if outcome.fund_change {
-            let kind = if outcome.full { NotifyKind::FullRefund } else { NotifyKind::PartialRefund };
+            let kind = if outcome.full {
+                NotifyKind::FullRefund
+            } else {
+                NotifyKind::PartialRefund
+            };
             self.queue_notify(&trade, kind, Some(&outcome))?;
         }
         Ok((outcome, trade))
@@ -201,7 +223,11 @@ impl Simulator {
 
     /// The trade `out_trade_no` of `app_id`, whatever its stage.
     pub fn trade(&self, app_id: &str, out_trade_no: &str) -> Option<Trade> {
-        self.with_ledger(|ledger, _| ledger.get(app_id, TradeRef::OutTradeNo(out_trade_no)).cloned())
+        self.with_ledger(|ledger, _| {
+            ledger
+                .get(app_id, TradeRef::OutTradeNo(out_trade_no))
+                .cloned()
+        })
     }
 
     /// Every trade, oldest first.
@@ -225,7 +251,11 @@ impl Simulator {
             let sends = (0..copies).map(|_| self.post(&job.url, job.body.clone()));
             let results = futures_util::future::join_all(sends).await;
             let acknowledged = results.iter().any(|(_, _, ack)| *ack);
-            let (status, answer, _) = results.into_iter().next().unwrap_or((None, String::new(), false));
+            let (status, answer, _) =
+                results
+                    .into_iter()
+                    .next()
+                    .unwrap_or((None, String::new(), false));
             let at = self.now();
             lock(&self.inner.queue).record(
                 job.id,
@@ -265,7 +295,9 @@ impl Simulator {
                         "alipay-sim: notify {} for {} → {} {:?}",
                         report.notify_id,
                         report.out_trade_no,
-                        report.status.map_or_else(|| "no answer".to_owned(), |s| s.to_string()),
+                        report
+                            .status
+                            .map_or_else(|| "no answer".to_owned(), |s| s.to_string()),
                         report.answer
                     );
                 }
@@ -279,7 +311,10 @@ impl Simulator {
             .inner
             .http
             .post(url)
-            .header("content-type", "application/x-www-form-urlencoded; charset=utf-8")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded; charset=utf-8",
+            )
             .body(body)
             .send()
             .await;
@@ -296,7 +331,12 @@ impl Simulator {
 
     /// Signs a response body (a JSON object) for `method`.
     pub(crate) fn sign_response(&self, method: &str, body_json: &str) -> Result<String, SimError> {
-        Ok(gateway::sign_response(method, body_json, &self.inner.alipay_key, SignType::Rsa2)?)
+        Ok(gateway::sign_response(
+            method,
+            body_json,
+            &self.inner.alipay_key,
+            SignType::Rsa2,
+        )?)
     }
 
     fn signed_return_query(&self, trade: &Trade) -> Result<String, SimError> {
@@ -315,11 +355,22 @@ impl Simulator {
         Ok(gateway::sign_return(&params, &self.inner.alipay_key, SignType::Rsa2)?.encoded)
     }
 
-    fn queue_notify(&self, trade: &Trade, kind: NotifyKind, refund: Option<&RefundOutcome>) -> Result<(), SimError> {
-        let Some(url) = trade.notify_url.clone() else { return Ok(()) };
+    fn queue_notify(
+        &self,
+        trade: &Trade,
+        kind: NotifyKind,
+        refund: Option<&RefundOutcome>,
+    ) -> Result<(), SimError> {
+        let Some(url) = trade.notify_url.clone() else {
+            return Ok(());
+        };
         let now = self.now();
         let sequence = self.inner.notify_sequence.fetch_add(1, Ordering::SeqCst) + 1;
-        let date: String = china_timestamp(now).chars().filter(char::is_ascii_digit).take(8).collect();
+        let date: String = china_timestamp(now)
+            .chars()
+            .filter(char::is_ascii_digit)
+            .take(8)
+            .collect();
         let notify_id = format!("{date}00222{:020}", 120_105_000_000_000u64 + sequence);
         let amount = trade.total_amount.to_string();
         let status = match kind {
@@ -334,26 +385,38 @@ impl Simulator {
             pair("buyer_id", trade.buyer_id.as_deref().unwrap_or_default()),
             pair("invoice_amount", &amount),
             pair("notify_id", &notify_id),
-            pair("fund_bill_list", &format!(r#"[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]"#)),
+            pair(
+                "fund_bill_list",
+                &format!(r#"[{{"amount":"{amount}","fundChannel":"ALIPAYACCOUNT"}}]"#),
+            ),
             pair("notify_type", "trade_status_sync"),
             pair("trade_status", status.as_str()),
             pair("receipt_amount", &amount),
             pair("buyer_pay_amount", &amount),
             pair("app_id", &trade.app_id),
             pair("seller_id", &self.inner.seller_id),
-            pair("gmt_payment", &trade.paid_at.map(china_timestamp).unwrap_or_default()),
+            pair(
+                "gmt_payment",
+                &trade.paid_at.map(china_timestamp).unwrap_or_default(),
+            ),
             pair("notify_time", &china_timestamp(now)),
             pair("version", "1.0"),
             pair("out_trade_no", &trade.out_trade_no),
             pair("total_amount", &amount),
             pair("trade_no", trade.trade_no.as_deref().unwrap_or_default()),
             pair("auth_app_id", &trade.app_id),
-            pair("buyer_logon_id", trade.buyer_logon_id.as_deref().unwrap_or_default()),
+            pair(
+                "buyer_logon_id",
+                trade.buyer_logon_id.as_deref().unwrap_or_default(),
+            ),
             pair("point_amount", "0.00"),
         ];
         if let Some(refund) = refund {
             params.push(pair("refund_fee", &refund.refund_fee.to_string()));
-            params.push(pair("gmt_refund", &format!("{}.000", china_timestamp(refund.refund.at))));
+            params.push(pair(
+                "gmt_refund",
+                &format!("{}.000", china_timestamp(refund.refund.at)),
+            ));
             params.push(pair("out_biz_no", &refund.refund.out_request_no));
         }
         let mut signed = gateway::sign_notify(&params, &self.inner.alipay_key, SignType::Rsa2)?;
@@ -361,13 +424,25 @@ impl Simulator {
         let corrupt = queue_next_fault_is(&queue, &NotifyFault::CorruptSignature);
         if corrupt {
             // A well-formed signature over other content: it decodes, but does not verify.
-            let forged = alipay_sdk::crypto::sign(&self.inner.alipay_key, SignType::Rsa2, b"forged content")?;
+            let forged = alipay_sdk::crypto::sign(
+                &self.inner.alipay_key,
+                SignType::Rsa2,
+                b"forged content",
+            )?;
             if let Some(sign) = signed.pairs.iter_mut().find(|(key, _)| key == "sign") {
                 sign.1 = forged;
             }
-            signed.encoded = encode_pairs(signed.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            signed.encoded =
+                encode_pairs(signed.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
-        queue.push(kind, notify_id, trade.out_trade_no.clone(), url, signed.encoded, now);
+        queue.push(
+            kind,
+            notify_id,
+            trade.out_trade_no.clone(),
+            url,
+            signed.encoded,
+            now,
+        );
         Ok(())
     }
 }
@@ -382,5 +457,7 @@ fn pair(key: &str, value: &str) -> (String, String) {
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

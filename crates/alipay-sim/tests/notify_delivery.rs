@@ -3,15 +3,20 @@
 
 mod common;
 
-use alipay_sdk::requests::PagePay;
 use alipay_sdk::OutTradeNo;
+use alipay_sdk::requests::PagePay;
 use alipay_sim::{NotifyFault, RETRY_SCHEDULE_SECS};
 use chrono::Duration;
 use common::{APP_ID, Fixture, start};
 
 /// Creates and pays a page-pay trade.
 async fn pay(fx: &Fixture, out_trade_no: &str) {
-    let request = PagePay::new("课程", OutTradeNo::new(out_trade_no).unwrap(), "9.90".parse().unwrap()).unwrap();
+    let request = PagePay::new(
+        "课程",
+        OutTradeNo::new(out_trade_no).unwrap(),
+        "9.90".parse().unwrap(),
+    )
+    .unwrap();
     let url = fx.alipay.page_pay_url(&request).unwrap();
     fx.http.get(url).send().await.unwrap();
     fx.sim.pay(APP_ID, out_trade_no).unwrap();
@@ -25,12 +30,22 @@ fn notify_id(body: &str) -> String {
 #[actix_web::test]
 async fn retries_follow_the_schedule_with_one_notify_id_until_success() {
     let fx = start().await;
-    fx.inbox.answer_next(&["fail", "<html>error</html>", "success ", "failed", "", "nope"]);
+    fx.inbox.answer_next(&[
+        "fail",
+        "<html>error</html>",
+        "success ",
+        "failed",
+        "",
+        "nope",
+    ]);
     pay(&fx, "RETRY_1").await;
     let mut delivered = fx.sim.deliver_pending().await.len();
     for delay in RETRY_SCHEDULE_SECS.iter().take(6) {
         fx.sim.advance(Duration::seconds(delay - 1));
-        assert!(fx.sim.deliver_pending().await.is_empty(), "nothing due a second early");
+        assert!(
+            fx.sim.deliver_pending().await.is_empty(),
+            "nothing due a second early"
+        );
         fx.sim.advance(Duration::seconds(1));
         let reports = fx.sim.deliver_pending().await;
         assert_eq!(reports.len(), 1);
@@ -42,10 +57,16 @@ async fn retries_follow_the_schedule_with_one_notify_id_until_success() {
     assert!(job.acknowledged);
     assert_eq!(job.attempts.len(), 7);
     fx.sim.advance(Duration::days(2));
-    assert!(fx.sim.deliver_pending().await.is_empty(), "no attempt after success");
+    assert!(
+        fx.sim.deliver_pending().await.is_empty(),
+        "no attempt after success"
+    );
     let ids: Vec<String> = fx.inbox.received().iter().map(|b| notify_id(b)).collect();
     assert_eq!(ids.len(), 7);
-    assert!(ids.iter().all(|id| id == &ids[0]), "the same notify_id on every attempt");
+    assert!(
+        ids.iter().all(|id| id == &ids[0]),
+        "the same notify_id on every attempt"
+    );
 }
 
 #[actix_web::test]
@@ -76,7 +97,12 @@ async fn drop_delay_and_duplicate_faults() {
     pay(&fx, "DUP_1").await;
 
     let now = fx.sim.deliver_pending().await;
-    assert_eq!(now.iter().map(|r| r.out_trade_no.as_str()).collect::<Vec<_>>(), vec!["DUP_1"]);
+    assert_eq!(
+        now.iter()
+            .map(|r| r.out_trade_no.as_str())
+            .collect::<Vec<_>>(),
+        vec!["DUP_1"]
+    );
     assert_eq!(now[0].copies, 3);
     let received = fx.inbox.received();
     assert_eq!(received.len(), 3, "three identical copies");
@@ -84,11 +110,25 @@ async fn drop_delay_and_duplicate_faults() {
 
     fx.sim.advance(Duration::seconds(300));
     let later = fx.sim.deliver_pending().await;
-    assert_eq!(later.iter().map(|r| r.out_trade_no.as_str()).collect::<Vec<_>>(), vec!["DELAY_1"]);
+    assert_eq!(
+        later
+            .iter()
+            .map(|r| r.out_trade_no.as_str())
+            .collect::<Vec<_>>(),
+        vec!["DELAY_1"]
+    );
 
     fx.sim.advance(Duration::days(2));
-    assert!(fx.sim.deliver_pending().await.is_empty(), "a dropped notify never arrives");
-    let dropped = fx.sim.deliveries().into_iter().find(|job| job.out_trade_no == "DROP_1").unwrap();
+    assert!(
+        fx.sim.deliver_pending().await.is_empty(),
+        "a dropped notify never arrives"
+    );
+    let dropped = fx
+        .sim
+        .deliveries()
+        .into_iter()
+        .find(|job| job.out_trade_no == "DROP_1")
+        .unwrap();
     assert!(dropped.attempts.is_empty() && dropped.abandoned);
     // The trade itself is paid: a merchant must reconcile with trade.query.
     assert!(fx.sim.trade(APP_ID, "DROP_1").unwrap().paid_at.is_some());
@@ -99,9 +139,18 @@ async fn reorder_and_corrupt_signature_faults() {
     let fx = start().await;
     fx.sim.inject_fault(NotifyFault::Reorder);
     pay(&fx, "FIRST_1").await;
-    assert!(fx.sim.deliver_pending().await.is_empty(), "held back while it is the only one");
+    assert!(
+        fx.sim.deliver_pending().await.is_empty(),
+        "held back while it is the only one"
+    );
     pay(&fx, "SECOND_1").await;
-    let order: Vec<String> = fx.sim.deliver_pending().await.into_iter().map(|r| r.out_trade_no).collect();
+    let order: Vec<String> = fx
+        .sim
+        .deliver_pending()
+        .await
+        .into_iter()
+        .map(|r| r.out_trade_no)
+        .collect();
     assert_eq!(order, vec!["SECOND_1", "FIRST_1"]);
 
     fx.sim.inject_fault(NotifyFault::CorruptSignature);
@@ -111,34 +160,130 @@ async fn reorder_and_corrupt_signature_faults() {
     let body = fx.inbox.received().last().unwrap().clone();
     let err = fx.alipay.verify_notify(body.as_bytes()).unwrap_err();
     assert!(err.to_string().to_lowercase().contains("sign"), "{err}");
-    let job = fx.sim.deliveries().into_iter().find(|job| job.out_trade_no == "FORGED_1").unwrap();
-    assert!(!job.acknowledged && job.next_due.is_some(), "a refused notify is retried");
+    let job = fx
+        .sim
+        .deliveries()
+        .into_iter()
+        .find(|job| job.out_trade_no == "FORGED_1")
+        .unwrap();
+    assert!(
+        !job.acknowledged && job.next_due.is_some(),
+        "a refused notify is retried"
+    );
 }
 
 #[actix_web::test]
 async fn the_control_api_drives_the_same_actions_over_http() {
     let fx = start().await;
-    let request = PagePay::new("课程", OutTradeNo::new("CTRL_1").unwrap(), "3.00".parse().unwrap()).unwrap();
-    fx.http.get(fx.alipay.page_pay_url(&request).unwrap()).send().await.unwrap();
+    let request = PagePay::new(
+        "课程",
+        OutTradeNo::new("CTRL_1").unwrap(),
+        "3.00".parse().unwrap(),
+    )
+    .unwrap();
+    fx.http
+        .get(fx.alipay.page_pay_url(&request).unwrap())
+        .send()
+        .await
+        .unwrap();
     let base = &fx.running.base_url;
-    let fault = fx.http.post(format!("{base}/control/faults")).json(&serde_json::json!({"kind": "delay", "secs": 60})).send().await.unwrap();
+    let fault = fx
+        .http
+        .post(format!("{base}/control/faults"))
+        .json(&serde_json::json!({"kind": "delay", "secs": 60}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fault.status(), 200);
-    let paid: serde_json::Value = fx.http.post(format!("{base}/control/trades/{APP_ID}/CTRL_1/pay")).send().await.unwrap().json().await.unwrap();
+    let paid: serde_json::Value = fx
+        .http
+        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/pay"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(paid["trade"]["state"]["trade"], "TRADE_SUCCESS");
     assert!(paid["return_query"].as_str().unwrap().contains("sign="));
-    let delivered: serde_json::Value = fx.http.post(format!("{base}/control/notifies/deliver")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(delivered.as_array().unwrap().len(), 0, "delayed by the fault");
-    fx.http.post(format!("{base}/control/clock/advance")).json(&serde_json::json!({"secs": 60})).send().await.unwrap();
-    let delivered: serde_json::Value = fx.http.post(format!("{base}/control/notifies/deliver")).send().await.unwrap().json().await.unwrap();
+    let delivered: serde_json::Value = fx
+        .http
+        .post(format!("{base}/control/notifies/deliver"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        delivered.as_array().unwrap().len(),
+        0,
+        "delayed by the fault"
+    );
+    fx.http
+        .post(format!("{base}/control/clock/advance"))
+        .json(&serde_json::json!({"secs": 60}))
+        .send()
+        .await
+        .unwrap();
+    let delivered: serde_json::Value = fx
+        .http
+        .post(format!("{base}/control/notifies/deliver"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(delivered[0]["acknowledged"], true);
-    let notifies: serde_json::Value = fx.http.get(format!("{base}/control/notifies")).send().await.unwrap().json().await.unwrap();
+    let notifies: serde_json::Value = fx
+        .http
+        .get(format!("{base}/control/notifies"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(notifies[0]["attempts"].as_array().unwrap().len(), 1);
-    let expired = fx.http.post(format!("{base}/control/trades/{APP_ID}/CTRL_1/expire")).send().await.unwrap();
+    let expired = fx
+        .http
+        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/expire"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(expired.status(), 409, "a paid trade cannot be expired");
-    let refund = fx.http.post(format!("{base}/control/trades/{APP_ID}/CTRL_1/refund")).json(&serde_json::json!({"amount": "3.00"})).send().await.unwrap();
+    let refund = fx
+        .http
+        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/refund"))
+        .json(&serde_json::json!({"amount": "3.00"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refund.status(), 200);
-    let keys: serde_json::Value = fx.http.get(format!("{base}/control/keys")).send().await.unwrap().json().await.unwrap();
-    assert!(keys["alipay_public_key_pem"].as_str().unwrap().contains("PUBLIC KEY"));
-    let trades: serde_json::Value = fx.http.get(format!("{base}/control/trades")).send().await.unwrap().json().await.unwrap();
+    let keys: serde_json::Value = fx
+        .http
+        .get(format!("{base}/control/keys"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        keys["alipay_public_key_pem"]
+            .as_str()
+            .unwrap()
+            .contains("PUBLIC KEY")
+    );
+    let trades: serde_json::Value = fx
+        .http
+        .get(format!("{base}/control/trades"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(trades.as_array().unwrap().len(), 1);
 }

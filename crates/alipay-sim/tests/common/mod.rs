@@ -9,8 +9,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 pub const APP_ID: &str = "2016000000000001";
-pub const APP_PRIVATE_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
-pub const ALI_PRIVATE_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
+pub const APP_PRIVATE_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
+pub const ALI_PRIVATE_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
 
 /// What the merchant's notify endpoint saw, and what it will answer next.
 #[derive(Clone, Default)]
@@ -26,7 +28,10 @@ impl Inbox {
     }
 
     pub fn answer_next(&self, answers: &[&str]) {
-        self.answers.lock().unwrap().extend(answers.iter().map(|a| a.to_string()));
+        self.answers
+            .lock()
+            .unwrap()
+            .extend(answers.iter().map(|a| a.to_string()));
     }
 }
 
@@ -50,7 +55,11 @@ pub fn alipay_public(sim: &Simulator) -> PublicKey {
 
 /// Starts the simulator and a merchant notify endpoint on free ports.
 pub async fn start() -> Fixture {
-    let sim = Simulator::new(PrivateKey::parse(ALI_PRIVATE_PEM).unwrap(), DEFAULT_SELLER_ID).unwrap();
+    let sim = Simulator::new(
+        PrivateKey::parse(ALI_PRIVATE_PEM).unwrap(),
+        DEFAULT_SELLER_ID,
+    )
+    .unwrap();
     sim.register_app(APP_ID, app_private().public_key().clone());
     let running = alipay_sim::start(sim.clone(), "127.0.0.1:0").unwrap();
 
@@ -66,7 +75,12 @@ pub async fn start() -> Fixture {
                 let state = state.clone();
                 async move {
                     state.bodies.lock().unwrap().push(body);
-                    let answer = state.answers.lock().unwrap().pop_front().unwrap_or_else(|| "success".into());
+                    let answer = state
+                        .answers
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .unwrap_or_else(|| "success".into());
                     HttpResponse::Ok().body(answer)
                 }
             }),
@@ -87,7 +101,10 @@ pub async fn start() -> Fixture {
         .build()
         .unwrap();
     let client = AlipayClient::builder(alipay.clone()).build().unwrap();
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     Fixture {
         sim,
         running,

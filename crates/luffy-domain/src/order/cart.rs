@@ -139,24 +139,46 @@ mod tests {
         let catalog = [course(1, 9900, true), course(2, 1050, true)];
         let cart = price_cart(&[2, 1], &catalog, &HashSet::new(), money("109.50")).unwrap();
         assert_eq!(cart.total, money("109.50"));
-        assert_eq!(cart.items.iter().map(|i| i.course_id).collect::<Vec<_>>(), vec![2, 1]);
+        assert_eq!(
+            cart.items.iter().map(|i| i.course_id).collect::<Vec<_>>(),
+            vec![2, 1]
+        );
     }
 
     #[test]
     fn refuses_every_bad_cart() {
-        let catalog = [course(1, 9900, true), course(3, 500, false), course(4, 0, true)];
+        let catalog = [
+            course(1, 9900, true),
+            course(3, 500, false),
+            course(4, 0, true),
+        ];
         let none = HashSet::new();
-        let check = |ids: &[i64], owned: &HashSet<i64>, total: &str| price_cart(ids, &catalog, owned, money(total)).unwrap_err();
+        let check = |ids: &[i64], owned: &HashSet<i64>, total: &str| {
+            price_cart(ids, &catalog, owned, money(total)).unwrap_err()
+        };
         assert_eq!(check(&[], &none, "0"), CartError::Empty);
         assert_eq!(check(&[1, 1], &none, "198"), CartError::Duplicate(1));
         assert_eq!(check(&[3], &none, "5"), CartError::NotForSale(3));
         assert_eq!(check(&[42], &none, "1"), CartError::NotForSale(42));
-        assert_eq!(check(&[1], &HashSet::from([1]), "99"), CartError::AlreadyOwned(1));
+        assert_eq!(
+            check(&[1], &HashSet::from([1]), "99"),
+            CartError::AlreadyOwned(1)
+        );
         assert_eq!(check(&[4], &none, "0"), CartError::Free);
         assert_eq!(
             check(&[1], &none, "0.01"),
-            CartError::TotalMismatch { expected: money("99"), given: money("0.01") }
+            CartError::TotalMismatch {
+                expected: money("99"),
+                given: money("0.01")
+            }
         );
-        assert_eq!(CartError::TotalMismatch { expected: money("1"), given: money("2") }.to_string(), "价格有误！！");
+        assert_eq!(
+            CartError::TotalMismatch {
+                expected: money("1"),
+                given: money("2")
+            }
+            .to_string(),
+            "价格有误！！"
+        );
     }
 }

@@ -8,5 +8,8 @@ mod status;
 
 pub use cart::{CartError, CartItem, CourseForSale, PricedCart, price_cart};
 pub use out_trade_no::{OutTradeNo, new_out_trade_no};
-pub use payment::{PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus, check_payment, settle_payment};
+pub use payment::{
+    PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus, check_payment,
+    settle_payment,
+};
 pub use status::OrderStatus;

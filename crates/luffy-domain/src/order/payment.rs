@@ -20,7 +20,10 @@ pub enum ReportedTradeStatus {
 impl ReportedTradeStatus {
     /// Only `TRADE_SUCCESS` and `TRADE_FINISHED` mean paid.
     pub fn is_paid(self) -> bool {
-        matches!(self, ReportedTradeStatus::TradeSuccess | ReportedTradeStatus::TradeFinished)
+        matches!(
+            self,
+            ReportedTradeStatus::TradeSuccess | ReportedTradeStatus::TradeFinished
+        )
     }
 }
 
@@ -73,10 +76,10 @@ pub fn check_payment(
             reported: evidence.total_amount,
         });
     }
-    if let Some(expected) = expected_seller {
-        if evidence.seller_id.as_deref() != Some(expected) {
-            return Err(PaymentMismatch::Seller(evidence.seller_id.clone()));
-        }
+    if let Some(expected) = expected_seller
+        && evidence.seller_id.as_deref() != Some(expected)
+    {
+        return Err(PaymentMismatch::Seller(evidence.seller_id.clone()));
     }
     Ok(())
 }
@@ -102,7 +105,9 @@ pub fn settle_payment(current: OrderStatus, reported: ReportedTradeStatus) -> Pa
     }
     match current {
         OrderStatus::Unpaid => PaymentSettlement::MarkPaid { late: false },
-        OrderStatus::TimedOut | OrderStatus::Cancelled => PaymentSettlement::MarkPaid { late: true },
+        OrderStatus::TimedOut | OrderStatus::Cancelled => {
+            PaymentSettlement::MarkPaid { late: true }
+        }
         _ => PaymentSettlement::AlreadyPaid,
     }
 }
@@ -125,22 +130,46 @@ mod tests {
         let total: Money = "99".parse().unwrap();
         assert!(check_payment(&evidence(), "app", total, Some("2088")).is_ok());
         assert!(check_payment(&evidence(), "app", total, None).is_ok());
-        assert!(matches!(check_payment(&evidence(), "other", total, None), Err(PaymentMismatch::AppId(_))));
+        assert!(matches!(
+            check_payment(&evidence(), "other", total, None),
+            Err(PaymentMismatch::AppId(_))
+        ));
         assert!(matches!(
             check_payment(&evidence(), "app", "98.99".parse().unwrap(), None),
             Err(PaymentMismatch::Amount { .. })
         ));
-        assert!(matches!(check_payment(&evidence(), "app", total, Some("2099")), Err(PaymentMismatch::Seller(_))));
+        assert!(matches!(
+            check_payment(&evidence(), "app", total, Some("2099")),
+            Err(PaymentMismatch::Seller(_))
+        ));
     }
 
     #[test]
     fn settlement_follows_the_status_machine() {
         use ReportedTradeStatus::*;
-        assert_eq!(settle_payment(OrderStatus::Unpaid, TradeSuccess), PaymentSettlement::MarkPaid { late: false });
-        assert_eq!(settle_payment(OrderStatus::TimedOut, TradeFinished), PaymentSettlement::MarkPaid { late: true });
-        assert_eq!(settle_payment(OrderStatus::Paid, TradeFinished), PaymentSettlement::AlreadyPaid);
-        assert_eq!(settle_payment(OrderStatus::Refunded, TradeSuccess), PaymentSettlement::AlreadyPaid);
-        assert_eq!(settle_payment(OrderStatus::Unpaid, WaitBuyerPay), PaymentSettlement::NotPaid);
-        assert_eq!(settle_payment(OrderStatus::Unpaid, TradeClosed), PaymentSettlement::NotPaid);
+        assert_eq!(
+            settle_payment(OrderStatus::Unpaid, TradeSuccess),
+            PaymentSettlement::MarkPaid { late: false }
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::TimedOut, TradeFinished),
+            PaymentSettlement::MarkPaid { late: true }
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Paid, TradeFinished),
+            PaymentSettlement::AlreadyPaid
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Refunded, TradeSuccess),
+            PaymentSettlement::AlreadyPaid
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Unpaid, WaitBuyerPay),
+            PaymentSettlement::NotPaid
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Unpaid, TradeClosed),
+            PaymentSettlement::NotPaid
+        );
     }
 }

@@ -80,7 +80,10 @@ impl OrderStatus {
     pub fn was_paid(self) -> bool {
         matches!(
             self,
-            OrderStatus::Paid | OrderStatus::Refunding | OrderStatus::PartiallyRefunded | OrderStatus::Refunded
+            OrderStatus::Paid
+                | OrderStatus::Refunding
+                | OrderStatus::PartiallyRefunded
+                | OrderStatus::Refunded
         )
     }
 
@@ -140,7 +143,10 @@ mod tests {
     fn nothing_returns_to_unpaid_and_refunded_is_final() {
         for status in OrderStatus::ALL {
             assert!(!status.can_become(OrderStatus::Unpaid), "{status} → unpaid");
-            assert!(!OrderStatus::Refunded.can_become(status), "refunded → {status}");
+            assert!(
+                !OrderStatus::Refunded.can_become(status),
+                "refunded → {status}"
+            );
         }
     }
 

@@ -11,6 +11,11 @@
 //!     --database-url sqlite://luffy.db --username demo --password demo-pass --duration 10
 //! ```
 
+#![allow(
+    clippy::print_stdout,
+    reason = "the report on standard output is this program's purpose"
+)]
+
 use alipay_sdk::{PrivateKey, SignType};
 use clap::Parser;
 use luffy_load::{check_loopback, percentile};
@@ -87,7 +92,8 @@ fn raw_sign_rate(key: &PrivateKey) -> Result<f64, String> {
     let started = Instant::now();
     let mut count = 0u32;
     while started.elapsed() < Duration::from_secs(1) || count < 50 {
-        alipay_sdk::crypto::sign(key, SignType::Rsa2, content.as_bytes()).map_err(|e| e.to_string())?;
+        alipay_sdk::crypto::sign(key, SignType::Rsa2, content.as_bytes())
+            .map_err(|e| e.to_string())?;
         count += 1;
     }
     Ok(f64::from(count) / started.elapsed().as_secs_f64())
@@ -100,8 +106,15 @@ async fn run(args: Args) -> Result<bool, String> {
         return Err("--concurrency 1..=256, --duration 1..=60".into());
     }
     let app_key = read_key(&args.data_dir.join("alipay_app_private_key.pem"))?;
-    let alipay_key = read_key(&args.data_dir.join("alipay-sim").join("alipay_private_key.pem"))?;
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let alipay_key = read_key(
+        &args
+            .data_dir
+            .join("alipay-sim")
+            .join("alipay_private_key.pem"),
+    )?;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let per_core = raw_sign_rate(&app_key)?;
     let raw_rate = per_core * cores as f64;
 
@@ -119,7 +132,10 @@ async fn run(args: Args) -> Result<bool, String> {
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    let token = login["token"].as_str().ok_or_else(|| format!("login failed: {login}"))?.to_owned();
+    let token = login["token"]
+        .as_str()
+        .ok_or_else(|| format!("login failed: {login}"))?
+        .to_owned();
     let courses = priced_courses(&client, &base).await?;
     let database = luffy_db::DatabaseUrl::parse(&args.database_url).map_err(|e| e.to_string())?;
     let before = count_orders(&database)?;
@@ -130,7 +146,13 @@ async fn run(args: Args) -> Result<bool, String> {
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
         .map(|worker| {
-            let (client, base, token, courses, tally) = (client.clone(), base.clone(), token.clone(), courses.clone(), tally.clone());
+            let (client, base, token, courses, tally) = (
+                client.clone(),
+                base.clone(),
+                token.clone(),
+                courses.clone(),
+                tally.clone(),
+            );
             tokio::spawn(async move {
                 let mut next = worker;
                 while Instant::now() < end {
@@ -148,7 +170,10 @@ async fn run(args: Args) -> Result<bool, String> {
                         Err(_) => None,
                     };
                     let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
-                    let created = body.as_ref().and_then(|b| b["pay_url"].as_str()).and_then(out_trade_no_of);
+                    let created = body
+                        .as_ref()
+                        .and_then(|b| b["pay_url"].as_str())
+                        .and_then(out_trade_no_of);
                     let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
                     tally.latencies_us.push(micros);
                     match created {
@@ -181,7 +206,13 @@ async fn run(args: Args) -> Result<bool, String> {
     let notify_started = Instant::now();
     let senders: Vec<_> = (0..args.concurrency)
         .map(|_| {
-            let (client, base, bodies, acked, cursor) = (client.clone(), base.clone(), notify_bodies.clone(), acked.clone(), cursor.clone());
+            let (client, base, bodies, acked, cursor) = (
+                client.clone(),
+                base.clone(),
+                notify_bodies.clone(),
+                acked.clone(),
+                cursor.clone(),
+            );
             tokio::spawn(async move {
                 loop {
                     let index = cursor.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -209,7 +240,8 @@ async fn run(args: Args) -> Result<bool, String> {
         sender.await.map_err(|e| e.to_string())?;
     }
     let notify_elapsed = notify_started.elapsed().as_secs_f64();
-    let (mut notify_latencies, acknowledged) = std::mem::take(&mut *acked.lock().map_err(|_| "poisoned")?);
+    let (mut notify_latencies, acknowledged) =
+        std::mem::take(&mut *acked.lock().map_err(|_| "poisoned")?);
     notify_latencies.sort_unstable();
     let final_counts = count_orders(&database)?;
 
@@ -220,7 +252,9 @@ async fn run(args: Args) -> Result<bool, String> {
     let lost = tally.created.len() as i64 - stored;
     let duplicated = (tally.created.len() - distinct.len()) as i64 + (after.0 - after.1);
     let paid = final_counts.2 - before.2;
-    println!("machine        {cores} cores; raw RSA-2048 sign {per_core:.0}/s per core → {raw_rate:.0}/s");
+    println!(
+        "machine        {cores} cores; raw RSA-2048 sign {per_core:.0}/s per core → {raw_rate:.0}/s"
+    );
     println!(
         "POST /order/pay/   {} orders in {elapsed:.1} s = {orders_per_sec:.0}/s ({:.0} % of raw signing), {} errors, p50 {:.1} ms, p99 {:.1} ms",
         tally.created.len(),
@@ -236,8 +270,14 @@ async fn run(args: Args) -> Result<bool, String> {
         percentile(&notify_latencies, 0.5),
         percentile(&notify_latencies, 0.99),
     );
-    println!("database       {stored} new orders for {} pay URLs: {lost} lost, {duplicated} duplicated; {paid} paid for {acknowledged} acknowledged notifies", tally.created.len());
-    Ok(lost == 0 && duplicated == 0 && paid == acknowledged as i64 && acknowledged as usize == notify_latencies.len())
+    println!(
+        "database       {stored} new orders for {} pay URLs: {lost} lost, {duplicated} duplicated; {paid} paid for {acknowledged} acknowledged notifies",
+        tally.created.len()
+    );
+    Ok(lost == 0
+        && duplicated == 0
+        && paid == acknowledged as i64
+        && acknowledged as usize == notify_latencies.len())
 }
 
 /// (orders, distinct out_trade_no, paid orders).
@@ -245,12 +285,21 @@ fn count_orders(database: &luffy_db::DatabaseUrl) -> Result<(i64, i64, i64), Str
     use diesel::prelude::*;
     use luffy_db::schema::luffy_order;
     let mut conn = luffy_db::DbConnection::open(database).map_err(|e| e.to_string())?;
-    let all: i64 = luffy_order::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+    let all: i64 = luffy_order::table
+        .count()
+        .get_result(&mut conn)
+        .map_err(|e| e.to_string())?;
     let numbers: Vec<String> = luffy_order::table
         .select(luffy_order::out_trade_no)
         .load(&mut conn)
         .map_err(|e| e.to_string())?;
-    let distinct = i64::try_from(numbers.iter().collect::<std::collections::HashSet<_>>().len()).unwrap_or(0);
+    let distinct = i64::try_from(
+        numbers
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+    )
+    .unwrap_or(0);
     let paid: i64 = luffy_order::table
         .filter(luffy_order::status.eq("paid"))
         .count()
@@ -259,7 +308,13 @@ fn count_orders(database: &luffy_db::DatabaseUrl) -> Result<(i64, i64, i64), Str
     Ok((all, distinct, paid))
 }
 
-fn signed_notify(key: &PrivateKey, args: &Args, out_trade_no: &str, total: &str, n: usize) -> Result<String, String> {
+fn signed_notify(
+    key: &PrivateKey,
+    args: &Args,
+    out_trade_no: &str,
+    total: &str,
+    n: usize,
+) -> Result<String, String> {
     // Alipay's trade numbers are unique: derive them from the (unique) order number.
     let trade_no = format!("T{out_trade_no}");
     let notify_id = format!("2026112700222{n:021}");
@@ -286,21 +341,30 @@ fn signed_notify(key: &PrivateKey, args: &Args, out_trade_no: &str, total: &str,
         .map_err(|e| e.to_string())
 }
 
-async fn priced_courses(client: &reqwest::Client, base: &str) -> Result<Vec<(i64, String)>, String> {
+async fn priced_courses(
+    client: &reqwest::Client,
+    base: &str,
+) -> Result<Vec<(i64, String)>, String> {
     let mut courses = Vec::new();
     for page in 1..=10 {
         let body: Value = client
-            .get(format!("{base}/api/v1/course/actual/?page_size=10&page={page}"))
+            .get(format!(
+                "{base}/api/v1/course/actual/?page_size=10&page={page}"
+            ))
             .send()
             .await
             .map_err(|e| e.to_string())?
             .json()
             .await
             .map_err(|e| e.to_string())?;
-        let Some(results) = body["data"]["results"].as_array() else { break };
+        let Some(results) = body["data"]["results"].as_array() else {
+            break;
+        };
         courses.extend(results.iter().filter_map(|c| {
             let price = c["price"].as_str()?;
-            (price != "0.00").then(|| (c["id"].as_i64(), price.to_owned())).and_then(|(id, p)| id.map(|id| (id, p)))
+            (price != "0.00")
+                .then(|| (c["id"].as_i64(), price.to_owned()))
+                .and_then(|(id, p)| id.map(|id| (id, p)))
         }));
     }
     if courses.is_empty() {
@@ -311,6 +375,12 @@ async fn priced_courses(client: &reqwest::Client, base: &str) -> Result<Vec<(i64
 
 fn out_trade_no_of(pay_url: &str) -> Option<String> {
     let url = url::Url::parse(pay_url).ok()?;
-    let biz = url.query_pairs().find(|(k, _)| k == "biz_content")?.1.into_owned();
-    serde_json::from_str::<Value>(&biz).ok()?["out_trade_no"].as_str().map(str::to_owned)
+    let biz = url
+        .query_pairs()
+        .find(|(k, _)| k == "biz_content")?
+        .1
+        .into_owned();
+    serde_json::from_str::<Value>(&biz).ok()?["out_trade_no"]
+        .as_str()
+        .map(str::to_owned)
 }

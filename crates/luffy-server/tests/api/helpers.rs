@@ -4,8 +4,8 @@ use diesel::connection::SimpleConnection;
 use luffy_db::{DatabaseUrl, DbConnection};
 use luffy_server::state::AppState;
 use luffy_server::{Application, Config};
-use std::sync::Arc;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tempfile::TempDir;
 
 /// The environment variable naming the PostgreSQL server for the PostgreSQL half of the suite.
@@ -78,12 +78,20 @@ impl TestApp {
         }
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// `POST path` with a JSON body.
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
-        self.send_json(reqwest::Method::POST, path, body, None).await
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        self.send_json(reqwest::Method::POST, path, body, None)
+            .await
     }
 
     /// Creates an active user directly in the database; returns its id.
@@ -96,9 +104,11 @@ impl TestApp {
         staff: bool,
     ) -> i64 {
         use luffy_db::account::{NewUser, UserRow};
-        let hasher = luffy_domain::account::PasswordHasher::new(
-            luffy_domain::account::PasswordParams { memory_kib: 64, iterations: 1 },
-        );
+        let hasher =
+            luffy_domain::account::PasswordHasher::new(luffy_domain::account::PasswordParams {
+                memory_kib: 64,
+                iterations: 1,
+            });
         let user = NewUser {
             username: username.into(),
             password_hash: hasher.hash(password, &[7; 16]).unwrap(),
@@ -135,12 +145,12 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting; the runtime ends with the test anyway.
         drop(self.handle.stop(false));
-        if let Some((admin_url, database)) = self.postgres_cleanup.take() {
-            if let Ok(mut conn) = DbConnection::open(&admin_url) {
-                let _ = conn.batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-                ));
-            }
+        if let Some((admin_url, database)) = self.postgres_cleanup.take()
+            && let Ok(mut conn) = DbConnection::open(&admin_url)
+        {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+            ));
         }
     }
 }
@@ -158,20 +168,30 @@ pub async fn spawn_app_with(backend: TestBackend, settings: &[(&str, &str)]) -> 
 
 /// The app key and the simulator's Alipay key, written into a data dir so that the built-in
 /// simulator does not generate keys in every test.
-const APP_KEY_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
-const ALIPAY_KEY_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
+const APP_KEY_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
+const ALIPAY_KEY_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
 
 fn preload_keys(data_dir: &std::path::Path) {
     std::fs::create_dir_all(data_dir.join("alipay-sim")).unwrap();
     std::fs::write(data_dir.join("alipay_app_private_key.pem"), APP_KEY_PEM).unwrap();
-    std::fs::write(data_dir.join("alipay-sim").join("alipay_private_key.pem"), ALIPAY_KEY_PEM).unwrap();
+    std::fs::write(
+        data_dir.join("alipay-sim").join("alipay_private_key.pem"),
+        ALIPAY_KEY_PEM,
+    )
+    .unwrap();
 }
 
 /// Builds and runs a server from `env`; returns its address, handle and state.
 async fn start_server(
     env: &HashMap<String, String>,
     clock: Option<Arc<dyn luffy_domain::Clock>>,
-) -> (String, actix_web::dev::ServerHandle, actix_web::web::Data<AppState>) {
+) -> (
+    String,
+    actix_web::dev::ServerHandle,
+    actix_web::web::Data<AppState>,
+) {
     let config = Config::load_with(None, |name| env.get(name).cloned()).unwrap();
     let clock = clock.unwrap_or_else(|| Arc::new(luffy_domain::SystemClock));
     let app = Application::build_with_clock(config, clock).await.unwrap();
@@ -196,7 +216,11 @@ impl TestApp {
             env.insert((*name).into(), (*value).into());
         }
         let (address, handle, state) = start_server(&env, clock).await;
-        Replica { address, state, handle }
+        Replica {
+            address,
+            state,
+            handle,
+        }
     }
 }
 

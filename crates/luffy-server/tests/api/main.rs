@@ -1,6 +1,11 @@
 //! Black-box tests: the real server on port 0, against a fresh SQLite file and, when
 //! `LUFFY_TEST_POSTGRES_URL` is set, a fresh PostgreSQL database — the same tests on both.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
 #[macro_use]
 mod helpers;
@@ -11,7 +16,7 @@ mod fixtures;
 mod health;
 #[macro_use]
 mod shop;
-mod orders;
 mod offline_purchase;
 mod order_faults;
+mod orders;
 mod search;

@@ -3,7 +3,9 @@
 use crate::cluster::{APP_ID, Cluster, ORDER_TIMEOUT_SECS};
 use crate::drive::Driven;
 use diesel::prelude::*;
-use luffy_db::schema::{luffy_course, luffy_enrollment, luffy_order, luffy_order_line, luffy_payment_event};
+use luffy_db::schema::{
+    luffy_course, luffy_enrollment, luffy_order, luffy_order_line, luffy_payment_event,
+};
 use luffy_domain::order::OrderStatus;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -25,13 +27,25 @@ pub struct Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "purchases driven      {} (pay URL returned)", self.purchases)?;
+        writeln!(
+            f,
+            "purchases driven      {} (pay URL returned)",
+            self.purchases
+        )?;
         writeln!(f, "  paid at Alipay      {}", self.paid_at_alipay)?;
         writeln!(f, "  left unpaid         {}", self.left_unpaid)?;
         writeln!(f, "  refused during faults {}", self.failed_requests)?;
-        let faults: Vec<String> = self.faults.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let faults: Vec<String> = self
+            .faults
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
         writeln!(f, "notify faults         {}", faults.join(", "))?;
-        writeln!(f, "replicas killed       {} (SIGKILL, then restarted)", self.replica_kills)?;
+        writeln!(
+            f,
+            "replicas killed       {} (SIGKILL, then restarted)",
+            self.replica_kills
+        )?;
         writeln!(f, "PostgreSQL restarts   {}", self.postgres_restarts)?;
         write!(f, "invariants checked    {}", self.invariants_checked)
     }
@@ -50,7 +64,11 @@ pub fn students(cluster: &Cluster) -> Result<HashMap<i64, i64>, String> {
 fn statuses(cluster: &Cluster) -> Result<HashMap<String, (OrderStatus, i64)>, String> {
     let mut conn = cluster.db()?;
     let rows: Vec<(String, String, i64)> = luffy_order::table
-        .select((luffy_order::out_trade_no, luffy_order::status, luffy_order::id))
+        .select((
+            luffy_order::out_trade_no,
+            luffy_order::status,
+            luffy_order::id,
+        ))
         .load(&mut conn)
         .map_err(|e| e.to_string())?;
     Ok(rows
@@ -65,11 +83,15 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
     let started = Instant::now();
     loop {
         let current = statuses(cluster)?;
-        let settled = driven.paid_at_alipay.iter().all(|no| current.get(no).is_some_and(|(s, _)| s.was_paid()))
-            && driven
-                .left_unpaid
-                .iter()
-                .all(|no| current.get(no).is_some_and(|(s, _)| *s != OrderStatus::Unpaid));
+        let settled = driven
+            .paid_at_alipay
+            .iter()
+            .all(|no| current.get(no).is_some_and(|(s, _)| s.was_paid()))
+            && driven.left_unpaid.iter().all(|no| {
+                current
+                    .get(no)
+                    .is_some_and(|(s, _)| *s != OrderStatus::Unpaid)
+            });
         if settled || started.elapsed() > window {
             break;
         }
@@ -82,7 +104,11 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
         left_unpaid: driven.left_unpaid.len(),
         failed_requests: driven.failed_requests,
         faults: {
-            let mut faults: Vec<(String, u64)> = driven.faults.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+            let mut faults: Vec<(String, u64)> = driven
+                .faults
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect();
             faults.sort();
             faults
         },
@@ -100,7 +126,10 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
 
     // 1. Every order whose pay URL was returned exists.
     for no in &driven.returned {
-        check(current.contains_key(no), format!("order {no} was returned to a buyer but does not exist"));
+        check(
+            current.contains_key(no),
+            format!("order {no} was returned to a buyer but does not exist"),
+        );
     }
     // 2. Every paid trade at Alipay is paid here; 3. no order timed out that Alipay reports paid.
     let alipay_paid: HashSet<String> = cluster
@@ -112,20 +141,32 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
         .collect();
     for no in &alipay_paid {
         let status = current.get(no).map(|(s, _)| *s);
-        check(status.is_some_and(OrderStatus::was_paid), format!("trade {no} is paid at Alipay but the order is {status:?}"));
+        check(
+            status.is_some_and(OrderStatus::was_paid),
+            format!("trade {no} is paid at Alipay but the order is {status:?}"),
+        );
     }
     for (no, (status, _)) in &current {
         if *status == OrderStatus::TimedOut {
-            check(!alipay_paid.contains(no), format!("order {no} timed out although Alipay reports it paid"));
+            check(
+                !alipay_paid.contains(no),
+                format!("order {no} timed out although Alipay reports it paid"),
+            );
         }
         if status.was_paid() {
-            check(alipay_paid.contains(no), format!("order {no} is paid here but not at Alipay"));
+            check(
+                alipay_paid.contains(no),
+                format!("order {no} is paid here but not at Alipay"),
+            );
         }
     }
     // Unpaid orders end: none is still unpaid after the window.
     for no in &driven.left_unpaid {
         let status = current.get(no).map(|(s, _)| *s);
-        check(status == Some(OrderStatus::TimedOut), format!("unpaid order {no} did not time out: {status:?}"));
+        check(
+            status == Some(OrderStatus::TimedOut),
+            format!("unpaid order {no} did not time out: {status:?}"),
+        );
     }
 
     let mut conn = cluster.db()?;
@@ -142,7 +183,10 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
     for (no, (status, _)) in &current {
         let count = transitions.get(no).copied().unwrap_or(0);
         let expected = usize::from(status.was_paid());
-        check(count == expected, format!("order {no} ({status}) has {count} paid transitions"));
+        check(
+            count == expected,
+            format!("order {no} ({status}) has {count} paid transitions"),
+        );
     }
     // 5. No grant twice: a paid order grants each of its courses exactly once.
     let lines: Vec<(i64, i64)> = luffy_order_line::table
@@ -157,11 +201,21 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
     for grant in &grants {
         *grant_count.entry(*grant).or_default() += 1;
     }
-    let paid_ids: HashSet<i64> = current.values().filter(|(s, _)| s.was_paid()).map(|(_, id)| *id).collect();
+    let paid_ids: HashSet<i64> = current
+        .values()
+        .filter(|(s, _)| s.was_paid())
+        .map(|(_, id)| *id)
+        .collect();
     for line in &lines {
         let count = grant_count.get(line).copied().unwrap_or(0);
         let expected = usize::from(paid_ids.contains(&line.0));
-        check(count == expected, format!("order id {} course {} granted {count} times", line.0, line.1));
+        check(
+            count == expected,
+            format!(
+                "order id {} course {} granted {count} times",
+                line.0, line.1
+            ),
+        );
     }
     // 6. Students counted once per grant.
     let after = students(cluster)?;
@@ -172,7 +226,10 @@ pub async fn settle_and_check(cluster: &Cluster, driven: Driven) -> Result<Repor
     for (course, before) in &driven.students_before {
         let delta = after.get(course).copied().unwrap_or(0) - before;
         let granted = granted_per_course.get(course).copied().unwrap_or(0);
-        check(delta == granted, format!("course {course}: students +{delta}, grants {granted}"));
+        check(
+            delta == granted,
+            format!("course {course}: students +{delta}, grants {granted}"),
+        );
     }
     Ok(report)
 }

@@ -40,7 +40,10 @@ pub struct Cluster {
 
 fn free_port() -> Result<u16, String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -56,7 +59,10 @@ impl Cluster {
                 .with_file_name("luffy"),
         };
         if !luffy.exists() {
-            return Err(format!("{} not found: build it first (cargo build --release)", luffy.display()));
+            return Err(format!(
+                "{} not found: build it first (cargo build --release)",
+                luffy.display()
+            ));
         }
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
 
@@ -66,9 +72,13 @@ impl Cluster {
         write(&dir.path().join("app.pem"), &app_pem)?;
         let sim = Simulator::new(alipay_key, DEFAULT_SELLER_ID).map_err(|e| e.to_string())?;
         sim.register_app(APP_ID, app_key.public_key().clone());
-        write(&dir.path().join("alipay_public.pem"), &sim.alipay_public_key().to_pem())?;
+        write(
+            &dir.path().join("alipay_public.pem"),
+            &sim.alipay_public_key().to_pem(),
+        )?;
         let running = alipay_sim::start(sim.clone(), "127.0.0.1:0").map_err(|e| e.to_string())?;
-        sim.spawn_auto_delivery(Duration::from_millis(200)).map_err(|e| e.to_string())?;
+        sim.spawn_auto_delivery(Duration::from_millis(200))
+            .map_err(|e| e.to_string())?;
 
         let admin = DatabaseUrl::parse(&args.postgres).map_err(|e| e.to_string())?;
         let nanos = std::time::SystemTime::now()
@@ -80,20 +90,43 @@ impl Cluster {
             .map_err(|e| e.to_string())?
             .batch_execute(&format!("CREATE DATABASE \"{database_name}\""))
             .map_err(|e| e.to_string())?;
-        let database = admin.with_postgres_database(&database_name).map_err(|e| e.to_string())?;
+        let database = admin
+            .with_postgres_database(&database_name)
+            .map_err(|e| e.to_string())?;
 
         let nginx_port = free_port()?;
         let base = format!("http://127.0.0.1:{nginx_port}");
         let env = vec![
-            ("LUFFY_DATABASE_URL".to_owned(), database.connection_target().to_owned()),
+            (
+                "LUFFY_DATABASE_URL".to_owned(),
+                database.connection_target().to_owned(),
+            ),
             ("LUFFY_PUBLIC_URL".to_owned(), base.clone()),
-            ("LUFFY_JWT_SECRET".to_owned(), "reliability-secret-reliability-secret-42".to_owned()),
+            (
+                "LUFFY_JWT_SECRET".to_owned(),
+                "reliability-secret-reliability-secret-42".to_owned(),
+            ),
             ("LUFFY_ALIPAY_APP_ID".to_owned(), APP_ID.to_owned()),
-            ("LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE".to_owned(), dir.path().join("app.pem").display().to_string()),
-            ("LUFFY_ALIPAY_PUBLIC_KEY_FILE".to_owned(), dir.path().join("alipay_public.pem").display().to_string()),
-            ("LUFFY_ALIPAY_GATEWAY".to_owned(), running.gateway_url.clone()),
-            ("LUFFY_ALIPAY_SELLER_ID".to_owned(), DEFAULT_SELLER_ID.to_owned()),
-            ("LUFFY_ORDER_TIMEOUT_SECS".to_owned(), ORDER_TIMEOUT_SECS.to_string()),
+            (
+                "LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE".to_owned(),
+                dir.path().join("app.pem").display().to_string(),
+            ),
+            (
+                "LUFFY_ALIPAY_PUBLIC_KEY_FILE".to_owned(),
+                dir.path().join("alipay_public.pem").display().to_string(),
+            ),
+            (
+                "LUFFY_ALIPAY_GATEWAY".to_owned(),
+                running.gateway_url.clone(),
+            ),
+            (
+                "LUFFY_ALIPAY_SELLER_ID".to_owned(),
+                DEFAULT_SELLER_ID.to_owned(),
+            ),
+            (
+                "LUFFY_ORDER_TIMEOUT_SECS".to_owned(),
+                ORDER_TIMEOUT_SECS.to_string(),
+            ),
             ("LUFFY_SWEEPER_INTERVAL_SECS".to_owned(), "1".to_owned()),
             ("LUFFY_RECONCILE_AFTER_SECS".to_owned(), "2".to_owned()),
             ("LUFFY_TRUSTED_PROXIES".to_owned(), "127.0.0.1".to_owned()),
@@ -122,7 +155,13 @@ impl Cluster {
         cluster.command(&["seed-demo", "--courses", "300"])?;
         for n in 1..=args.buyers {
             let name = format!("buyer{n}");
-            cluster.command(&["createsuperuser", "--username", &name, "--password", BUYER_PASSWORD])?;
+            cluster.command(&[
+                "createsuperuser",
+                "--username",
+                &name,
+                "--password",
+                BUYER_PASSWORD,
+            ])?;
             cluster.buyers.push(name);
         }
         for _ in 0..args.replicas {
@@ -166,7 +205,8 @@ impl Cluster {
 
     pub fn start_replica(&mut self, index: usize) -> Result<(), String> {
         let port = self.replicas[index].port;
-        let log = std::fs::File::create(self.dir.path().join(format!("replica{index}.log"))).map_err(|e| e.to_string())?;
+        let log = std::fs::File::create(self.dir.path().join(format!("replica{index}.log")))
+            .map_err(|e| e.to_string())?;
         let child = self
             .luffy_command(&self.dir.path().join(format!("replica{index}")))
             .arg("serve")
@@ -189,14 +229,23 @@ impl Cluster {
 
     pub async fn restart_replica(&mut self, index: usize) -> Result<(), String> {
         self.start_replica(index)?;
-        wait_healthy(&format!("http://127.0.0.1:{}/healthz", self.replicas[index].port)).await
+        wait_healthy(&format!(
+            "http://127.0.0.1:{}/healthz",
+            self.replicas[index].port
+        ))
+        .await
     }
 
     fn start_nginx(&mut self, nginx: &str, port: u16) -> Result<(), String> {
         let upstreams: String = self
             .replicas
             .iter()
-            .map(|r| format!("        server 127.0.0.1:{} max_fails=1 fail_timeout=2s;\n", r.port))
+            .map(|r| {
+                format!(
+                    "        server 127.0.0.1:{} max_fails=1 fail_timeout=2s;\n",
+                    r.port
+                )
+            })
             .collect();
         let prefix = self.dir.path().join("nginx");
         std::fs::create_dir_all(prefix.join("logs")).map_err(|e| e.to_string())?;
@@ -213,7 +262,14 @@ impl Cluster {
         let path = prefix.join("nginx.conf");
         write(&path, &conf)?;
         let child = Command::new(nginx)
-            .args(["-p", &prefix.display().to_string(), "-c", &path.display().to_string(), "-g", "daemon off;"])
+            .args([
+                "-p",
+                &prefix.display().to_string(),
+                "-c",
+                &path.display().to_string(),
+                "-g",
+                "daemon off;",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -224,12 +280,17 @@ impl Cluster {
 
     /// Restarts the PostgreSQL cluster (every replica loses its connections).
     pub fn restart_postgres(&self) -> Result<(), String> {
-        let version = postgres_cluster().ok_or("no PostgreSQL cluster found under /etc/postgresql")?;
+        let version =
+            postgres_cluster().ok_or("no PostgreSQL cluster found under /etc/postgresql")?;
         let status = Command::new("pg_ctlcluster")
             .args(["--skip-systemctl-redirect", &version, "main", "restart"])
             .status()
             .map_err(|e| format!("pg_ctlcluster: {e}"))?;
-        if status.success() { Ok(()) } else { Err(format!("pg_ctlcluster restart failed: {status}")) }
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("pg_ctlcluster restart failed: {status}"))
+        }
     }
 
     /// A connection to the cluster's database, retried while PostgreSQL comes back.
@@ -238,7 +299,9 @@ impl Cluster {
         loop {
             match DbConnection::open(&self.database) {
                 Ok(conn) => return Ok(conn),
-                Err(err) if started.elapsed() > Duration::from_secs(30) => return Err(err.to_string()),
+                Err(err) if started.elapsed() > Duration::from_secs(30) => {
+                    return Err(err.to_string());
+                }
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
         }
@@ -253,7 +316,10 @@ impl Cluster {
             let _ = nginx.wait();
         }
         if let Ok(mut conn) = DbConnection::open(&self.admin) {
-            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.database_name));
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.database_name
+            ));
         }
     }
 }
@@ -282,10 +348,10 @@ async fn wait_healthy(url: &str) -> Result<(), String> {
     let client = reqwest::Client::new();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(30) {
-        if let Ok(response) = client.get(url).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
+        if let Ok(response) = client.get(url).send().await
+            && response.status().is_success()
+        {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

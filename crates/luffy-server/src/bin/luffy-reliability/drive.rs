@@ -60,7 +60,8 @@ pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String>
         ));
     }
     let chaos = chaos(cluster, duration);
-    let (_, chaos) = futures_util::future::join(futures_util::future::join_all(buyers), chaos).await;
+    let (_, chaos) =
+        futures_util::future::join(futures_util::future::join_all(buyers), chaos).await;
     let (kills, restarts) = chaos?;
     let mut result = std::mem::take(&mut *shared.lock().map_err(|_| "poisoned")?);
     result.students_before = std::mem::take(&mut driven.students_before);
@@ -69,17 +70,29 @@ pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String>
     Ok(result)
 }
 
-async fn priced_courses(client: &reqwest::Client, base: &str) -> Result<Vec<(i64, String)>, String> {
+async fn priced_courses(
+    client: &reqwest::Client,
+    base: &str,
+) -> Result<Vec<(i64, String)>, String> {
     let mut courses = Vec::new();
     for page in 1..=30 {
         let url = format!("{base}/api/v1/course/actual/?page_size=10&page={page}");
-        let body: Value = client.get(&url).send().await.map_err(|e| e.to_string())?.json().await.map_err(|e| e.to_string())?;
-        let Some(results) = body["data"]["results"].as_array() else { break };
+        let body: Value = client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(results) = body["data"]["results"].as_array() else {
+            break;
+        };
         for course in results {
-            if let (Some(id), Some(price)) = (course["id"].as_i64(), course["price"].as_str()) {
-                if price != "0.00" {
-                    courses.push((id, price.to_owned()));
-                }
+            if let (Some(id), Some(price)) = (course["id"].as_i64(), course["price"].as_str())
+                && price != "0.00"
+            {
+                courses.push((id, price.to_owned()));
             }
         }
     }
@@ -99,7 +112,10 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> Result<S
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    body["token"].as_str().map(str::to_owned).ok_or_else(|| format!("login of {username} failed: {body}"))
+    body["token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("login of {username} failed: {body}"))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -137,7 +153,9 @@ async fn buyer(
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        let Some(out_trade_no) = out_trade_no_of(pay_url) else { continue };
+        let Some(out_trade_no) = out_trade_no_of(pay_url) else {
+            continue;
+        };
         record(&shared, |d| d.returned.push(out_trade_no.clone()));
         if rng.gen_bool(0.7) {
             let fault = match rng.gen_range(0..10) {
@@ -153,10 +171,15 @@ async fn buyer(
             }
             // The buyer opens the cashier (the page-pay request reaches Alipay), then pays.
             let opened = match client.get(pay_url).send().await {
-                Ok(response) => response.text().await.is_ok_and(|html| html.contains("id=\"pay\"")),
+                Ok(response) => response
+                    .text()
+                    .await
+                    .is_ok_and(|html| html.contains("id=\"pay\"")),
                 Err(_) => false,
             };
-            let paid = opened && sim.open(APP_ID, &out_trade_no).is_ok() && sim.pay(APP_ID, &out_trade_no).is_ok();
+            let paid = opened
+                && sim.open(APP_ID, &out_trade_no).is_ok()
+                && sim.pay(APP_ID, &out_trade_no).is_ok();
             record(&shared, |d| {
                 if paid {
                     d.paid_at_alipay.push(out_trade_no.clone());
@@ -177,7 +200,11 @@ fn record(shared: &Arc<Mutex<Driven>>, change: impl FnOnce(&mut Driven)) {
 
 fn out_trade_no_of(pay_url: &str) -> Option<String> {
     let url = url::Url::parse(pay_url).ok()?;
-    let biz = url.query_pairs().find(|(k, _)| k == "biz_content")?.1.into_owned();
+    let biz = url
+        .query_pairs()
+        .find(|(k, _)| k == "biz_content")?
+        .1
+        .into_owned();
     let biz: Value = serde_json::from_str(&biz).ok()?;
     biz["out_trade_no"].as_str().map(str::to_owned)
 }

@@ -9,6 +9,11 @@
 //! luffy-reliability --duration 20 --replicas 3
 //! ```
 
+#![allow(
+    clippy::print_stdout,
+    reason = "the report on standard output is this program's purpose"
+)]
+
 mod check;
 mod cluster;
 mod drive;
@@ -32,7 +37,11 @@ pub struct Args {
     #[arg(long, default_value_t = 6)]
     pub buyers: usize,
     /// The PostgreSQL server to create the test database on.
-    #[arg(long, env = "LUFFY_TEST_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    #[arg(
+        long,
+        env = "LUFFY_TEST_POSTGRES_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
     pub postgres: String,
     /// The `luffy` binary (default: next to this one).
     #[arg(long)]
@@ -51,8 +60,13 @@ pub struct Args {
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Args::parse();
-    if !(5..=600).contains(&args.duration) || !(2..=8).contains(&args.replicas) || !(1..=32).contains(&args.buyers) {
-        eprintln!("luffy-reliability: error: --duration 5..=600, --replicas 2..=8, --buyers 1..=32");
+    if !(5..=600).contains(&args.duration)
+        || !(2..=8).contains(&args.replicas)
+        || !(1..=32).contains(&args.buyers)
+    {
+        eprintln!(
+            "luffy-reliability: error: --duration 5..=600, --replicas 2..=8, --buyers 1..=32"
+        );
         return ExitCode::FAILURE;
     }
     // Everything, set-up and checks included, must end within this bound.
