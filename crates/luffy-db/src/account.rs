@@ -82,12 +82,16 @@ impl UserRow {
     /// The user a login name designates: by mobile, by email (the oldest account with it, emails
     /// not being unique) or by username.
     pub fn by_login(conn: &mut DbConnection, name: &LoginName) -> Result<Option<UserRow>, DbError> {
-        let query = luffy_user::table.select(UserRow::as_select()).order(luffy_user::id.asc());
+        let query = luffy_user::table
+            .select(UserRow::as_select())
+            .order(luffy_user::id.asc());
         let found = match name {
             LoginName::Mobile(mobile) => query
                 .filter(luffy_user::mobile.eq(mobile.as_str()))
                 .first(conn),
-            LoginName::Email(email) => query.filter(luffy_user::email.eq(email.as_str())).first(conn),
+            LoginName::Email(email) => query
+                .filter(luffy_user::email.eq(email.as_str()))
+                .first(conn),
             LoginName::Username(username) => query
                 .filter(luffy_user::username.eq(username.as_str()))
                 .first(conn),
@@ -114,7 +118,11 @@ impl UserRow {
     }
 
     /// Records a successful login.
-    pub fn touch_login(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+    pub fn touch_login(
+        conn: &mut DbConnection,
+        id: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
         diesel::update(luffy_user::table.find(id))
             .set(luffy_user::last_login.eq(Some(now)))
             .execute(conn)?;
@@ -263,7 +271,10 @@ impl Marker {
     /// Claims `name`; a unique violation means another process got it first.
     pub fn claim(conn: &mut DbConnection, name: &str, now: NaiveDateTime) -> Result<(), DbError> {
         diesel::insert_into(luffy_marker::table)
-            .values((luffy_marker::name.eq(name), luffy_marker::created_time.eq(now)))
+            .values((
+                luffy_marker::name.eq(name),
+                luffy_marker::created_time.eq(now),
+            ))
             .execute(conn)?;
         Ok(())
     }

@@ -49,7 +49,9 @@ impl PoolOptions {
     pub fn for_backend(backend: Backend) -> Self {
         Self {
             max_size: match backend {
-                Backend::Sqlite => 8,
+                // Readers run in parallel under WAL, but more connections than a few cores can
+                // serve only add contention (measured with luffy-load on two cores).
+                Backend::Sqlite => 4,
                 Backend::Postgres => 10,
             },
             connection_timeout: Duration::from_secs(5),

@@ -51,14 +51,51 @@ pub const DEMO_MOBILE: &str = "13800000000";
 pub const DEMO_EMAIL: &str = "demo@luffy.local";
 
 const TEACHERS: &[(&str, i32, &str, &str, &str)] = &[
-    ("Alex", 1, "老男孩Python教学总监", "金角大王", "teacher/alex_icon.png"),
-    ("Egon", 0, "前老男孩Linux讲师", "银角大王", "teacher/egon_icon.png"),
-    ("Lqz", 0, "路飞学城Go语言讲师", "从入门到放弃", "teacher/lqz_icon.png"),
-    ("Mary", 2, "路飞学城班主任", "有问题找我", "teacher/mary_icon.png"),
-    ("Tom", 1, "前端架构师", "Talk is cheap", "teacher/tom_icon.png"),
+    (
+        "Alex",
+        1,
+        "老男孩Python教学总监",
+        "金角大王",
+        "teacher/alex_icon.png",
+    ),
+    (
+        "Egon",
+        0,
+        "前老男孩Linux讲师",
+        "银角大王",
+        "teacher/egon_icon.png",
+    ),
+    (
+        "Lqz",
+        0,
+        "路飞学城Go语言讲师",
+        "从入门到放弃",
+        "teacher/lqz_icon.png",
+    ),
+    (
+        "Mary",
+        2,
+        "路飞学城班主任",
+        "有问题找我",
+        "teacher/mary_icon.png",
+    ),
+    (
+        "Tom",
+        1,
+        "前端架构师",
+        "Talk is cheap",
+        "teacher/tom_icon.png",
+    ),
 ];
 
-const CATEGORIES: &[&str] = &["Python", "Linux运维", "Go语言", "前端开发", "数据库", "人工智能"];
+const CATEGORIES: &[&str] = &[
+    "Python",
+    "Linux运维",
+    "Go语言",
+    "前端开发",
+    "数据库",
+    "人工智能",
+];
 
 /// Course names with their category (an index into [`CATEGORIES`]).
 const COURSES: &[(&str, usize)] = &[
@@ -308,13 +345,19 @@ fn insert_catalog(
             chapter_rows.push(demo_chapter(chapter_id, id, chapter, now));
             for section in 1..=SECTIONS_PER_CHAPTER {
                 let section_id = (chapter_id - 1) * SECTIONS_PER_CHAPTER + section;
-                section_rows.push(demo_section(section_id, chapter_id, id, chapter, section, now));
+                section_rows.push(demo_section(
+                    section_id, chapter_id, id, chapter, section, now,
+                ));
             }
         }
-        gram_rows.extend(short_grams(&course.search_name).into_iter().map(|gram| NewGram {
-            gram,
-            course_id: id,
-        }));
+        gram_rows.extend(
+            short_grams(&course.search_name)
+                .into_iter()
+                .map(|gram| NewGram {
+                    gram,
+                    course_id: id,
+                }),
+        );
         course_rows.push(course);
         if course_rows.len() >= BATCH / 8 || index + 1 == courses {
             report.courses += flush!(conn, course_rows, luffy_course::table);
@@ -324,6 +367,13 @@ fn insert_catalog(
         }
     }
     CourseRow::refresh_all_section_counts(conn)?;
+    // Fresh statistics, so that the planners know how selective each index is.
+    diesel::sql_query("ANALYZE").execute(conn)?;
+    if conn.backend() == Backend::Sqlite {
+        // Merge the search index's segments, written one course at a time, into one.
+        diesel::sql_query("INSERT INTO luffy_course_fts (luffy_course_fts) VALUES ('optimize')")
+            .execute(conn)?;
+    }
     if conn.backend() == Backend::Postgres {
         for table in [
             "luffy_teacher",

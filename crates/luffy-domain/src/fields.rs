@@ -75,7 +75,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A whole number in `min..=max` (a JSON integer or its decimal text).
-    pub fn int(&mut self, name: &'static str, min: i64, max: i64) -> Result<Option<i64>, DomainError> {
+    pub fn int(
+        &mut self,
+        name: &'static str,
+        min: i64,
+        max: i64,
+    ) -> Result<Option<i64>, DomainError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
@@ -94,7 +99,12 @@ impl<'a> Fields<'a> {
     }
 
     /// A small integer that fits an `i32` column.
-    pub fn small(&mut self, name: &'static str, min: i32, max: i32) -> Result<Option<i32>, DomainError> {
+    pub fn small(
+        &mut self,
+        name: &'static str,
+        min: i32,
+        max: i32,
+    ) -> Result<Option<i32>, DomainError> {
         Ok(self
             .int(name, min.into(), max.into())?
             .and_then(|value| i32::try_from(value).ok()))
@@ -130,9 +140,9 @@ impl<'a> Fields<'a> {
             Value::Number(number) => number.to_string().parse::<Money>().ok(),
             _ => None,
         };
-        parsed.map(Some).ok_or_else(|| {
-            DomainError::invalid(name, "must be a decimal with at most two places")
-        })
+        parsed
+            .map(Some)
+            .ok_or_else(|| DomainError::invalid(name, "must be a decimal with at most two places"))
     }
 
     /// `true` or `false`.
@@ -181,13 +191,20 @@ pub fn required<T>(field: &'static str, value: Option<T>) -> Result<T, DomainErr
     value.ok_or_else(|| DomainError::invalid(field, "is required"))
 }
 
-fn text_value(name: &'static str, value: &Value, max: usize) -> Result<Option<String>, DomainError> {
+fn text_value(
+    name: &'static str,
+    value: &Value,
+    max: usize,
+) -> Result<Option<String>, DomainError> {
     let Value::String(text) = value else {
         return Err(DomainError::invalid(name, "must be text"));
     };
     let text = text.trim();
     if text.chars().count() > max {
-        return Err(DomainError::invalid(name, format!("at most {max} characters")));
+        return Err(DomainError::invalid(
+            name,
+            format!("at most {max} characters"),
+        ));
     }
     Ok((!text.is_empty()).then(|| text.to_owned()))
 }
@@ -201,12 +218,18 @@ mod tests {
     fn readers_name_the_field() {
         let body = json!({"name": "", "price": "1.234", "flag": 1, "n": 99, "x": null});
         let mut fields = Fields::new(&body).unwrap();
-        assert_eq!(fields.text("name", 5).unwrap_err().to_string(), "name: must not be empty");
+        assert_eq!(
+            fields.text("name", 5).unwrap_err().to_string(),
+            "name: must not be empty"
+        );
         assert_eq!(
             fields.money("price").unwrap_err().to_string(),
             "price: must be a decimal with at most two places"
         );
-        assert_eq!(fields.bool("flag").unwrap_err().to_string(), "flag: must be true or false");
+        assert_eq!(
+            fields.bool("flag").unwrap_err().to_string(),
+            "flag: must be true or false"
+        );
         assert_eq!(
             fields.int("n", 0, 10).unwrap_err().to_string(),
             "n: must be a whole number from 0 to 10"
@@ -221,7 +244,10 @@ mod tests {
         let body = json!({"name": "a", "colour": "red"});
         let mut fields = Fields::new(&body).unwrap();
         fields.text("name", 5).unwrap();
-        assert_eq!(fields.finish().unwrap_err().to_string(), "body: unknown field \"colour\"");
+        assert_eq!(
+            fields.finish().unwrap_err().to_string(),
+            "body: unknown field \"colour\""
+        );
         assert!(Fields::new(&json!([1])).is_err());
     }
 }

@@ -12,7 +12,9 @@ pub fn check_loopback(base: &str) -> Result<url::Url, String> {
         None => false,
     };
     if url.scheme() != "http" || !loopback {
-        return Err(format!("--base must be an http URL on loopback, got {base}"));
+        return Err(format!(
+            "--base must be an http URL on loopback, got {base}"
+        ));
     }
     Ok(url)
 }

@@ -64,8 +64,20 @@ enum Scenario {
 
 fn scenario_paths(scenario: Scenario) -> Vec<String> {
     let terms = [
-        "python", "Linux", "go语言", "入门", "py linux", "99", "微服务 go", "数据", "实战",
-        "Docker容器", "redis", "第2期", "前端 vue", "算法",
+        "python",
+        "Linux",
+        "go语言",
+        "入门",
+        "py linux",
+        "99",
+        "微服务 go",
+        "数据",
+        "实战",
+        "Docker容器",
+        "redis",
+        "第2期",
+        "前端 vue",
+        "算法",
     ];
     let search = terms.iter().map(|term| {
         let query = url::form_urlencoded::Serializer::new(String::new())
@@ -78,8 +90,15 @@ fn scenario_paths(scenario: Scenario) -> Vec<String> {
     let orderings = ["", "-price", "price", "-students", "-id"];
     let list = (1..=15).map(move |n| {
         let ordering = orderings[n % orderings.len()];
-        let category = if n % 3 == 0 { format!("&course_category={}", n % 6 + 1) } else { String::new() };
-        format!("/api/v1/course/actual/?page={}&page_size=10&ordering={ordering}{category}", n * 7 % 50 + 1)
+        let category = if n % 3 == 0 {
+            format!("&course_category={}", n % 6 + 1)
+        } else {
+            String::new()
+        };
+        format!(
+            "/api/v1/course/actual/?page={}&page_size=10&ordering={ordering}{category}",
+            n * 7 % 50 + 1
+        )
     });
     match scenario {
         Scenario::Search => search.collect(),
@@ -98,7 +117,9 @@ fn check_loopback(base: &str) -> Result<url::Url, String> {
         None => false,
     };
     if url.scheme() != "http" || !loopback {
-        return Err(format!("--base must be an http URL on loopback, got {base}"));
+        return Err(format!(
+            "--base must be an http URL on loopback, got {base}"
+        ));
     }
     Ok(url)
 }
@@ -140,7 +161,9 @@ async fn client_loop(
         };
         if measured {
             let micros = started.elapsed().as_micros();
-            tally.latencies_us.push(u32::try_from(micros).unwrap_or(u32::MAX));
+            tally
+                .latencies_us
+                .push(u32::try_from(micros).unwrap_or(u32::MAX));
             tally.errors += u64::from(!ok);
         }
     }
@@ -163,12 +186,22 @@ fn run(args: Args) -> Result<(), String> {
         return Err(format!("--concurrency must be from 1 to {MAX_CONCURRENCY}"));
     }
     if !(1..=MAX_DURATION_SECS).contains(&args.duration) || args.warmup > 10 {
-        return Err(format!("--duration must be from 1 to {MAX_DURATION_SECS}, --warmup at most 10"));
+        return Err(format!(
+            "--duration must be from 1 to {MAX_DURATION_SECS}, --warmup at most 10"
+        ));
     }
-    let paths = if args.paths.is_empty() { scenario_paths(args.scenario) } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        scenario_paths(args.scenario)
+    } else {
+        args.paths.clone()
+    };
     let urls: Vec<String> = paths
         .iter()
-        .map(|path| base.join(path).map(|url| url.to_string()).map_err(|err| format!("{path}: {err}")))
+        .map(|path| {
+            base.join(path)
+                .map(|url| url.to_string())
+                .map_err(|err| format!("{path}: {err}"))
+        })
         .collect::<Result<_, _>>()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.threads.clamp(1, 16))
@@ -187,7 +220,14 @@ fn run(args: Args) -> Result<(), String> {
         let end = warmup_end + Duration::from_secs(args.duration);
         let tasks: Vec<_> = (0..args.concurrency)
             .map(|offset| {
-                tokio::spawn(client_loop(client.clone(), urls.clone(), offset, warmup_end, end, budget.clone()))
+                tokio::spawn(client_loop(
+                    client.clone(),
+                    urls.clone(),
+                    offset,
+                    warmup_end,
+                    end,
+                    budget.clone(),
+                ))
             })
             .collect();
         let mut total = Tally::default();
@@ -215,7 +255,9 @@ fn run(args: Args) -> Result<(), String> {
         percentile(&latencies, 0.99),
         percentile(&latencies, 1.0),
     );
-    std::io::stdout().write_all(report.as_bytes()).map_err(|err| err.to_string())
+    std::io::stdout()
+        .write_all(report.as_bytes())
+        .map_err(|err| err.to_string())
 }
 
 fn main() -> std::process::ExitCode {

@@ -121,7 +121,8 @@ async fn authenticate(
 ) -> Result<AuthUser, ApiError> {
     let state = state.ok_or_else(|| ApiError::Internal("no application state".into()))?;
     let header = header?;
-    let token = token_from_header(header.as_deref())?.ok_or_else(|| ApiError::rejected(NOT_PROVIDED))?;
+    let token =
+        token_from_header(header.as_deref())?.ok_or_else(|| ApiError::rejected(NOT_PROVIDED))?;
     let claims = state.jwt.verify(token)?;
     let pool = state.pool.clone();
     let user = web::block(move || {

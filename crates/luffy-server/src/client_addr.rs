@@ -52,10 +52,22 @@ mod tests {
     fn forwarded_headers_count_only_behind_a_trusted_proxy() {
         let proxy: IpAddr = "10.0.0.1".parse().unwrap();
         let forwarded = [("x-forwarded-for", "6.6.6.6, 1.2.3.4")];
-        assert_eq!(client_addr(&request("9.9.9.9:1000", &forwarded), &[proxy]), "9.9.9.9");
-        assert_eq!(client_addr(&request("10.0.0.1:1000", &forwarded), &[proxy]), "1.2.3.4");
+        assert_eq!(
+            client_addr(&request("9.9.9.9:1000", &forwarded), &[proxy]),
+            "9.9.9.9"
+        );
+        assert_eq!(
+            client_addr(&request("10.0.0.1:1000", &forwarded), &[proxy]),
+            "1.2.3.4"
+        );
         let real = [("x-real-ip", "5.5.5.5")];
-        assert_eq!(client_addr(&request("10.0.0.1:1000", &real), &[proxy]), "5.5.5.5");
-        assert_eq!(client_addr(&request("10.0.0.1:1000", &[]), &[proxy]), "10.0.0.1");
+        assert_eq!(
+            client_addr(&request("10.0.0.1:1000", &real), &[proxy]),
+            "5.5.5.5"
+        );
+        assert_eq!(
+            client_addr(&request("10.0.0.1:1000", &[]), &[proxy]),
+            "10.0.0.1"
+        );
     }
 }

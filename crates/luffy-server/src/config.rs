@@ -5,9 +5,9 @@
 //! name the key, so a typo never silently falls back to a default.
 
 use luffy_db::DatabaseUrl;
+use luffy_domain::account::PasswordParams;
 use secrecy::SecretString;
 use serde::Deserialize;
-use luffy_domain::account::PasswordParams;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -479,15 +479,15 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_a_comma_list_of_addresses() {
-        let config = Config::load_with(
-            None,
-            env(&[("LUFFY_TRUSTED_PROXIES", "127.0.0.1, ::1")]),
-        )
-        .unwrap();
+        let config =
+            Config::load_with(None, env(&[("LUFFY_TRUSTED_PROXIES", "127.0.0.1, ::1")])).unwrap();
         assert_eq!(config.trusted_proxies.len(), 2);
-        let err = Config::load_with(None, env(&[("LUFFY_TRUSTED_PROXIES", "10.0.0.0/8")]))
-            .unwrap_err();
-        assert!(err.to_string().starts_with("LUFFY_TRUSTED_PROXIES"), "{err}");
+        let err =
+            Config::load_with(None, env(&[("LUFFY_TRUSTED_PROXIES", "10.0.0.0/8")])).unwrap_err();
+        assert!(
+            err.to_string().starts_with("LUFFY_TRUSTED_PROXIES"),
+            "{err}"
+        );
         let err = Config::load_with(None, env(&[("LUFFY_SMS_SENDER", "tencent")])).unwrap_err();
         assert!(err.to_string().starts_with("LUFFY_SMS_SENDER"), "{err}");
     }

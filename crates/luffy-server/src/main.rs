@@ -92,7 +92,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 email.as_deref(),
                 mobile.as_deref(),
             )?;
-            say(&format!("superuser {} created (id {})", user.username, user.id))
+            say(&format!(
+                "superuser {} created (id {})",
+                user.username, user.id
+            ))
         }
         Command::SeedDemo { courses } => match commands::seed_demo(&config, courses)? {
             Some(seed) => say(&seed.summary()),

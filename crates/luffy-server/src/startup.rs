@@ -5,10 +5,10 @@ use crate::adapters::sms::LogSmsSender;
 use crate::auth::JwtKeys;
 use crate::config::SmsSenderKind;
 use crate::{api, config::Config, secrets, state::AppState};
-use luffy_domain::SystemClock;
-use luffy_domain::account::{PasswordHasher, SmsSender};
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use luffy_db::{DbError, PoolOptions};
+use luffy_domain::SystemClock;
+use luffy_domain::account::{PasswordHasher, SmsSender};
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -42,12 +42,18 @@ pub enum StartupError {
 /// The built-in Alipay simulator's routes, when it plays the gateway; its notifies are
 /// delivered in the background.
 #[cfg(feature = "dev-sim")]
-fn simulator_routes(state: &AppState) -> Option<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static> {
+fn simulator_routes(
+    state: &AppState,
+) -> Option<impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static> {
     let sim = state.payments.simulator()?.clone();
     if let Err(err) = sim.spawn_auto_delivery(std::time::Duration::from_millis(200)) {
         log::warn!("alipay simulator: {err}");
     }
-    log::info!("no Alipay settings: the built-in simulator plays the gateway at {}{}", state.public_url, crate::adapters::alipay::SIMULATOR_PATH);
+    log::info!(
+        "no Alipay settings: the built-in simulator plays the gateway at {}{}",
+        state.public_url,
+        crate::adapters::alipay::SIMULATOR_PATH
+    );
     Some(alipay_sim::configure(sim))
 }
 
@@ -79,7 +85,10 @@ impl Application {
     }
 
     /// Like [`Application::build`], with another clock (tests move time forward).
-    pub async fn build_with_clock(config: Config, clock: Arc<dyn luffy_domain::Clock>) -> Result<Self, StartupError> {
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn luffy_domain::Clock>,
+    ) -> Result<Self, StartupError> {
         let url = config.database_url.clone();
         let pool_size = config.db_pool_size;
         let pool = web::block(move || {
@@ -130,7 +139,8 @@ impl Application {
         let sms: Arc<dyn SmsSender> = match config.sms_sender {
             SmsSenderKind::Log => Arc::new(LogSmsSender),
         };
-        let payments = Payments::from_config(&config, &public_url).map_err(StartupError::Payments)?;
+        let payments =
+            Payments::from_config(&config, &public_url).map_err(StartupError::Payments)?;
         let state = AppState {
             payments: Arc::new(payments),
             pool,
@@ -153,7 +163,8 @@ impl Application {
                 .wrap(middleware::NormalizePath::trim())
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"));
             if let Some(routes) = simulator.clone() {
-                app = app.service(web::scope(crate::adapters::alipay::SIMULATOR_PATH).configure(routes));
+                app = app
+                    .service(web::scope(crate::adapters::alipay::SIMULATOR_PATH).configure(routes));
             }
             app.configure(api::configure)
         })

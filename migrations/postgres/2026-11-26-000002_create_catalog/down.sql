@@ -1,3 +1,4 @@
+DROP TABLE luffy_course_gram;
 DROP TABLE luffy_course_section;
 DROP TABLE luffy_course_chapter;
 DROP TABLE luffy_course;

@@ -2,6 +2,7 @@ DROP TRIGGER luffy_course_fts_update;
 DROP TRIGGER luffy_course_fts_delete;
 DROP TRIGGER luffy_course_fts_insert;
 DROP TABLE luffy_course_fts;
+DROP TABLE luffy_course_gram;
 DROP TABLE luffy_course_section;
 DROP TABLE luffy_course_chapter;
 DROP TABLE luffy_course;

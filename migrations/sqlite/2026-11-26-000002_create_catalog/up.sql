@@ -53,9 +53,15 @@ CREATE TABLE luffy_course (
 );
 -- The public list: visible courses in display order.
 CREATE INDEX luffy_course_visible_orders ON luffy_course (is_delete, is_show, orders, id);
+-- Search checks visibility, the name and the order keys of each id its indexes return; this
+-- narrow index answers all of that without reading the wide course rows.
+CREATE INDEX luffy_course_search_cover
+    ON luffy_course (id, is_delete, is_show, orders, price, students, course_category_id, search_name);
 CREATE INDEX luffy_course_category_id ON luffy_course (course_category_id);
 CREATE INDEX luffy_course_teacher_id ON luffy_course (teacher_id);
-CREATE INDEX luffy_course_price ON luffy_course (price);
+-- Orderings by price and by students, and the price range filter.
+CREATE INDEX luffy_course_visible_price ON luffy_course (is_delete, is_show, price, id);
+CREATE INDEX luffy_course_visible_students ON luffy_course (is_delete, is_show, students, id);
 
 CREATE TABLE luffy_course_chapter (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -92,6 +98,16 @@ CREATE TABLE luffy_course_section (
 );
 CREATE INDEX luffy_course_section_chapter_id ON luffy_course_section (chapter_id);
 CREATE INDEX luffy_course_section_course_id ON luffy_course_section (course_id, id);
+
+-- Search terms of one or two characters (Chinese words often are) are too short for a trigram
+-- index: every one- and two-character substring of search_name is listed here, written by the
+-- application in the same transaction as the name.
+CREATE TABLE luffy_course_gram (
+    gram TEXT NOT NULL,
+    course_id BIGINT NOT NULL REFERENCES luffy_course (id),
+    PRIMARY KEY (gram, course_id)
+);
+CREATE INDEX luffy_course_gram_course_id ON luffy_course_gram (course_id);
 
 -- Search: an FTS5 trigram index over search_name, kept in step by triggers. It answers substring
 -- queries of three characters or more; shorter terms are checked on the base table.

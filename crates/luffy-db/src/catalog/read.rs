@@ -9,8 +9,10 @@ use super::search;
 use crate::schema::{
     luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_section, luffy_teacher,
 };
-use crate::{DbBackend, DbConnection, DbError};
+use crate::{Backend, DbBackend, DbConnection, DbError};
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use luffy_domain::DomainError;
 use luffy_domain::catalog::query::INVALID_CHOICE;
 use luffy_domain::catalog::{CourseFilter, CourseQuery, OrderField, PageWindow};
@@ -29,8 +31,7 @@ pub struct CoursePage {
     pub items: Vec<CourseListing>,
 }
 
-type CourseSource = diesel::dsl::LeftJoin<luffy_course::table, luffy_teacher::table>;
-type FilteredCourses<'a> = diesel::dsl::IntoBoxed<'a, CourseSource, DbBackend>;
+type FilteredCourses<'a> = diesel::dsl::IntoBoxed<'a, luffy_course::table, DbBackend>;
 
 impl CategoryRow {
     /// Published categories in display order.
@@ -47,13 +48,20 @@ impl CategoryRow {
     }
 }
 
-/// Published, not deleted courses matching `filter`, joined with their teachers.
+/// Published, not deleted courses matching `filter`.
 fn filtered<'a>(conn: &DbConnection, filter: &'a CourseFilter) -> FilteredCourses<'a> {
-    let mut query = luffy_course::table
-        .left_join(luffy_teacher::table)
-        .into_boxed::<DbBackend>()
-        .filter(luffy_course::is_show.eq(true))
-        .filter(luffy_course::is_delete.eq(false));
+    let mut query = luffy_course::table.into_boxed::<DbBackend>();
+    query = if filter.search.is_empty() || conn.backend() == Backend::Postgres {
+        query
+            .filter(luffy_course::is_show.eq(true))
+            .filter(luffy_course::is_delete.eq(false))
+    } else {
+        // The unary plus keeps SQLite from driving a search by the visibility index (which
+        // matches nearly every row) instead of by the search indexes' short lists of ids.
+        query.filter(sql::<Bool>(
+            "+luffy_course.is_show AND NOT +luffy_course.is_delete",
+        ))
+    };
     if let Some(category) = filter.category {
         query = query.filter(luffy_course::course_category_id.eq(category));
     }
@@ -69,8 +77,27 @@ fn filtered<'a>(conn: &DbConnection, filter: &'a CourseFilter) -> FilteredCourse
     query
 }
 
+/// `courses` in the requested order (the last key is always `id`).
+fn ordered<'a>(mut courses: FilteredCourses<'a>, query: &CourseQuery) -> FilteredCourses<'a> {
+    for key in query.ordering.keys() {
+        courses = match (key.field, key.descending) {
+            (OrderField::Id, false) => courses.then_order_by(luffy_course::id.asc()),
+            (OrderField::Id, true) => courses.then_order_by(luffy_course::id.desc()),
+            (OrderField::Price, false) => courses.then_order_by(luffy_course::price.asc()),
+            (OrderField::Price, true) => courses.then_order_by(luffy_course::price.desc()),
+            (OrderField::Students, false) => courses.then_order_by(luffy_course::students.asc()),
+            (OrderField::Students, true) => courses.then_order_by(luffy_course::students.desc()),
+            (OrderField::Orders, false) => courses.then_order_by(luffy_course::orders.asc()),
+            (OrderField::Orders, true) => courses.then_order_by(luffy_course::orders.desc()),
+        };
+    }
+    courses
+}
+
 impl CourseRow {
-    /// One page of the public course list (also the search results).
+    /// One page of the public course list (also the search results): the count and the page's
+    /// ids from the course table alone (an index often covers them), then those courses with
+    /// their teachers, then their first sections.
     pub fn page(conn: &mut DbConnection, query: &CourseQuery) -> Result<CoursePage, DbError> {
         if let Some(category) = query.filter.category {
             let known: i64 = luffy_course_category::table
@@ -82,27 +109,38 @@ impl CourseRow {
                 return Err(DomainError::invalid("course_category", INVALID_CHOICE).into());
             }
         }
-        let count: i64 = filtered(conn, &query.filter).count().get_result(conn)?;
-        let count = u64::try_from(count).unwrap_or(0);
-        let window = query.page.resolve(count)?;
-        let mut page = filtered(conn, &query.filter);
-        for key in query.ordering.keys() {
-            page = match (key.field, key.descending) {
-                (OrderField::Id, false) => page.then_order_by(luffy_course::id.asc()),
-                (OrderField::Id, true) => page.then_order_by(luffy_course::id.desc()),
-                (OrderField::Price, false) => page.then_order_by(luffy_course::price.asc()),
-                (OrderField::Price, true) => page.then_order_by(luffy_course::price.desc()),
-                (OrderField::Students, false) => page.then_order_by(luffy_course::students.asc()),
-                (OrderField::Students, true) => page.then_order_by(luffy_course::students.desc()),
-                (OrderField::Orders, false) => page.then_order_by(luffy_course::orders.asc()),
-                (OrderField::Orders, true) => page.then_order_by(luffy_course::orders.desc()),
-            };
-        }
-        let rows: Vec<(CourseRow, Option<TeacherRow>)> = page
+        let (count, window, ids) = if query.filter.search.is_empty() {
+            // Counting reads only an index; the page's ids come from an index in order.
+            let count: i64 = filtered(conn, &query.filter).count().get_result(conn)?;
+            let count = u64::try_from(count).unwrap_or(0);
+            let window = query.page.resolve(count)?;
+            let ids: Vec<i64> = ordered(filtered(conn, &query.filter), query)
+                .select(luffy_course::id)
+                .limit(i64::from(window.size))
+                .offset(i64::try_from(window.offset()).unwrap_or(i64::MAX))
+                .load(conn)?;
+            (count, window, ids)
+        } else {
+            // A search evaluates its terms once: all matching ids in order, then the page.
+            let all: Vec<i64> = ordered(filtered(conn, &query.filter), query)
+                .select(luffy_course::id)
+                .load(conn)?;
+            let count = u64::try_from(all.len()).unwrap_or(0);
+            let window = query.page.resolve(count)?;
+            let start = usize::try_from(window.offset()).unwrap_or(usize::MAX);
+            let ids = all
+                .into_iter()
+                .skip(start)
+                .take(usize::try_from(window.size).unwrap_or(0))
+                .collect();
+            (count, window, ids)
+        };
+        let mut rows: Vec<(CourseRow, Option<TeacherRow>)> = luffy_course::table
+            .left_join(luffy_teacher::table)
+            .filter(luffy_course::id.eq_any(&ids))
             .select((CourseRow::as_select(), Option::<TeacherRow>::as_select()))
-            .limit(i64::from(window.size))
-            .offset(i64::try_from(window.offset()).unwrap_or(i64::MAX))
             .load(conn)?;
+        rows.sort_by_key(|(course, _)| ids.iter().position(|id| *id == course.id));
         Ok(CoursePage {
             count,
             window,

@@ -11,16 +11,14 @@
 
 use crate::DbBackend;
 use crate::database_url::Backend;
-use crate::schema::{luffy_course, luffy_course_gram, luffy_teacher};
+use crate::schema::{luffy_course, luffy_course_gram};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use luffy_domain::catalog::SearchTerm;
 
-type CourseSource = diesel::dsl::LeftJoinQuerySource<luffy_course::table, luffy_teacher::table>;
-
-/// A condition on a course row (joined with its teacher).
-pub type Predicate = Box<dyn BoxableExpression<CourseSource, DbBackend, SqlType = Bool>>;
+/// A condition on a course row.
+pub type Predicate = Box<dyn BoxableExpression<luffy_course::table, DbBackend, SqlType = Bool>>;
 
 /// `text` as a LIKE pattern that matches it anywhere, with `\` escaping `%`, `_` and `\`.
 pub fn contains_pattern(text: &str) -> String {

@@ -290,7 +290,11 @@ impl CourseRow {
             ))
             .execute(conn)?;
         let id = last_insert_id(conn)?;
-        Self::index_name(conn, id, &search_key(patch.name.as_deref().unwrap_or_default()))?;
+        Self::index_name(
+            conn,
+            id,
+            &search_key(patch.name.as_deref().unwrap_or_default()),
+        )?;
         Self::live(conn, id)
     }
 

@@ -43,12 +43,17 @@ pub struct PaymentEvent {
 impl PaymentEvent {
     /// Appends an audit row.
     pub fn record(conn: &mut DbConnection, event: &NewPaymentEvent) -> Result<(), DbError> {
-        diesel::insert_into(luffy_payment_event::table).values(event).execute(conn)?;
+        diesel::insert_into(luffy_payment_event::table)
+            .values(event)
+            .execute(conn)?;
         Ok(())
     }
 
     /// The audit rows of an order, oldest first.
-    pub fn of_order(conn: &mut DbConnection, out_trade_no: &str) -> Result<Vec<PaymentEvent>, DbError> {
+    pub fn of_order(
+        conn: &mut DbConnection,
+        out_trade_no: &str,
+    ) -> Result<Vec<PaymentEvent>, DbError> {
         Ok(luffy_payment_event::table
             .filter(luffy_payment_event::out_trade_no.eq(out_trade_no))
             .order(luffy_payment_event::id)

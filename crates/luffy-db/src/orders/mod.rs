@@ -94,7 +94,10 @@ pub struct Orders;
 
 impl Orders {
     /// The requested courses as the shop sells them (missing ids are simply absent).
-    pub fn courses_for_sale(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CourseForSale>, DbError> {
+    pub fn courses_for_sale(
+        conn: &mut DbConnection,
+        ids: &[i64],
+    ) -> Result<Vec<CourseForSale>, DbError> {
         let rows: Vec<(i64, String, i64, bool, bool)> = luffy_course::table
             .filter(luffy_course::id.eq_any(ids))
             .select((
@@ -118,7 +121,11 @@ impl Orders {
     }
 
     /// Which of `ids` the user owns now (granted and not revoked).
-    pub fn owned_courses(conn: &mut DbConnection, user_id: i64, ids: &[i64]) -> Result<HashSet<i64>, DbError> {
+    pub fn owned_courses(
+        conn: &mut DbConnection,
+        user_id: i64,
+        ids: &[i64],
+    ) -> Result<HashSet<i64>, DbError> {
         let owned: Vec<i64> = luffy_enrollment::table
             .filter(luffy_enrollment::user_id.eq(user_id))
             .filter(luffy_enrollment::course_id.eq_any(ids))
@@ -163,12 +170,18 @@ impl Orders {
                     ))
                     .execute(conn)?;
             }
-            Ok(luffy_order::table.find(order_id).select(OrderRow::as_select()).first(conn)?)
+            Ok(luffy_order::table
+                .find(order_id)
+                .select(OrderRow::as_select())
+                .first(conn)?)
         })
     }
 
     /// The order with this merchant number.
-    pub fn by_out_trade_no(conn: &mut DbConnection, out_trade_no: &str) -> Result<Option<OrderRow>, DbError> {
+    pub fn by_out_trade_no(
+        conn: &mut DbConnection,
+        out_trade_no: &str,
+    ) -> Result<Option<OrderRow>, DbError> {
         Ok(luffy_order::table
             .filter(luffy_order::out_trade_no.eq(out_trade_no))
             .select(OrderRow::as_select())
@@ -178,11 +191,19 @@ impl Orders {
 
     /// How many orders a user has.
     pub fn count_of_user(conn: &mut DbConnection, user_id: i64) -> Result<i64, DbError> {
-        Ok(luffy_order::table.filter(luffy_order::user_id.eq(user_id)).count().get_result(conn)?)
+        Ok(luffy_order::table
+            .filter(luffy_order::user_id.eq(user_id))
+            .count()
+            .get_result(conn)?)
     }
 
     /// A user's orders, newest first, `limit` at most from `offset`.
-    pub fn of_user(conn: &mut DbConnection, user_id: i64, limit: i64, offset: i64) -> Result<Vec<OrderRow>, DbError> {
+    pub fn of_user(
+        conn: &mut DbConnection,
+        user_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<OrderRow>, DbError> {
         Ok(luffy_order::table
             .filter(luffy_order::user_id.eq(user_id))
             .order((luffy_order::created_time.desc(), luffy_order::id.desc()))

@@ -84,7 +84,11 @@ impl Orders {
 
     /// Moves an unpaid order to timed out; `false` when it was no longer unpaid (for instance a
     /// payment won the race).
-    pub fn mark_timed_out(conn: &mut DbConnection, order_id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+    pub fn mark_timed_out(
+        conn: &mut DbConnection,
+        order_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
         let moved = diesel::update(
             luffy_order::table
                 .filter(luffy_order::id.eq(order_id))
@@ -99,7 +103,11 @@ impl Orders {
     }
 
     /// Moves an unpaid order to cancelled (the buyer gave up).
-    pub fn mark_cancelled(conn: &mut DbConnection, order_id: i64, now: NaiveDateTime) -> Result<bool, DbError> {
+    pub fn mark_cancelled(
+        conn: &mut DbConnection,
+        order_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
         let moved = diesel::update(
             luffy_order::table
                 .filter(luffy_order::id.eq(order_id))

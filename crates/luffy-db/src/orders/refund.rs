@@ -61,13 +61,18 @@ impl Orders {
                 .first(conn)
                 .optional()?;
             if let Some(existing) = existing {
-                return Ok(if existing.order_id == order.id && existing.amount == amount.fen() {
-                    RefundStart::Repeat(existing)
-                } else {
-                    RefundStart::Conflict(existing)
-                });
+                return Ok(
+                    if existing.order_id == order.id && existing.amount == amount.fen() {
+                        RefundStart::Repeat(existing)
+                    } else {
+                        RefundStart::Conflict(existing)
+                    },
+                );
             }
-            let current: OrderRow = luffy_order::table.find(order.id).select(OrderRow::as_select()).first(conn)?;
+            let current: OrderRow = luffy_order::table
+                .find(order.id)
+                .select(OrderRow::as_select())
+                .first(conn)?;
             if !REFUNDABLE.contains(&current.status.as_str()) {
                 return Ok(RefundStart::NotRefundable(current.status()));
             }
@@ -76,7 +81,8 @@ impl Orders {
                 .filter(luffy_refund::status.eq("pending"))
                 .select(luffy_refund::amount)
                 .load(conn)?;
-            let remaining = current.total_amount - current.refunded_amount - pending.iter().sum::<i64>();
+            let remaining =
+                current.total_amount - current.refunded_amount - pending.iter().sum::<i64>();
             if amount.fen() > remaining {
                 return Ok(RefundStart::TooMuch {
                     remaining: super::fen(remaining.max(0))?,
@@ -91,9 +97,16 @@ impl Orders {
                     luffy_refund::created_time.eq(now),
                 ))
                 .execute(conn)?;
-            diesel::update(luffy_order::table.filter(luffy_order::id.eq(order.id)).filter(luffy_order::status.eq_any(REFUNDABLE)))
-                .set((luffy_order::status.eq(OrderStatus::Refunding.as_str()), luffy_order::updated_time.eq(now)))
-                .execute(conn)?;
+            diesel::update(
+                luffy_order::table
+                    .filter(luffy_order::id.eq(order.id))
+                    .filter(luffy_order::status.eq_any(REFUNDABLE)),
+            )
+            .set((
+                luffy_order::status.eq(OrderStatus::Refunding.as_str()),
+                luffy_order::updated_time.eq(now),
+            ))
+            .execute(conn)?;
             Ok(RefundStart::New(
                 luffy_refund::table
                     .filter(luffy_refund::out_request_no.eq(out_request_no))
@@ -113,14 +126,23 @@ impl Orders {
         now: NaiveDateTime,
     ) -> Result<(), DbError> {
         let order_id: i64 = write_transaction(conn, |conn| {
-            diesel::update(luffy_refund::table.filter(luffy_refund::id.eq(refund_id)).filter(luffy_refund::status.eq("pending")))
-                .set((
-                    luffy_refund::status.eq(if succeeded { "succeeded" } else { "failed" }),
-                    luffy_refund::detail.eq(detail),
-                    luffy_refund::completed_time.eq(now),
-                ))
-                .execute(conn)?;
-            Ok::<_, DbError>(luffy_refund::table.find(refund_id).select(luffy_refund::order_id).first(conn)?)
+            diesel::update(
+                luffy_refund::table
+                    .filter(luffy_refund::id.eq(refund_id))
+                    .filter(luffy_refund::status.eq("pending")),
+            )
+            .set((
+                luffy_refund::status.eq(if succeeded { "succeeded" } else { "failed" }),
+                luffy_refund::detail.eq(detail),
+                luffy_refund::completed_time.eq(now),
+            ))
+            .execute(conn)?;
+            Ok::<_, DbError>(
+                luffy_refund::table
+                    .find(refund_id)
+                    .select(luffy_refund::order_id)
+                    .first(conn)?,
+            )
         })?;
         Self::settle_refunding(conn, order_id, now)
     }
@@ -136,7 +158,11 @@ impl Orders {
         now: NaiveDateTime,
     ) -> Result<bool, DbError> {
         let full = refunded_total.fen() >= order.total_amount;
-        let status = if full { OrderStatus::Refunded } else { OrderStatus::PartiallyRefunded };
+        let status = if full {
+            OrderStatus::Refunded
+        } else {
+            OrderStatus::PartiallyRefunded
+        };
         write_transaction(conn, |conn| {
             let moved = diesel::update(
                 luffy_order::table
@@ -159,7 +185,10 @@ impl Orders {
                     .filter(luffy_refund::status.eq("pending"))
                     .filter(luffy_refund::amount.le(refunded_total.fen())),
             )
-            .set((luffy_refund::status.eq("succeeded"), luffy_refund::completed_time.eq(now)))
+            .set((
+                luffy_refund::status.eq("succeeded"),
+                luffy_refund::completed_time.eq(now),
+            ))
             .execute(conn)?;
             if full {
                 Self::revoke_grants(conn, order.id, now)?;
@@ -168,7 +197,11 @@ impl Orders {
         })
     }
 
-    fn revoke_grants(conn: &mut DbConnection, order_id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+    fn revoke_grants(
+        conn: &mut DbConnection,
+        order_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
         let revoked = diesel::update(
             luffy_enrollment::table
                 .filter(luffy_enrollment::order_id.eq(order_id))
@@ -194,7 +227,11 @@ impl Orders {
 
     /// A refunding order with no pending request left goes back to paid, partially refunded or
     /// refunded, from its refunded total.
-    fn settle_refunding(conn: &mut DbConnection, order_id: i64, now: NaiveDateTime) -> Result<(), DbError> {
+    fn settle_refunding(
+        conn: &mut DbConnection,
+        order_id: i64,
+        now: NaiveDateTime,
+    ) -> Result<(), DbError> {
         let pending: i64 = luffy_refund::table
             .filter(luffy_refund::order_id.eq(order_id))
             .filter(luffy_refund::status.eq("pending"))
@@ -203,7 +240,10 @@ impl Orders {
         if pending > 0 {
             return Ok(());
         }
-        let order: OrderRow = luffy_order::table.find(order_id).select(OrderRow::as_select()).first(conn)?;
+        let order: OrderRow = luffy_order::table
+            .find(order_id)
+            .select(OrderRow::as_select())
+            .first(conn)?;
         let settled = if order.refunded_amount == 0 {
             OrderStatus::Paid
         } else if order.refunded_amount >= order.total_amount {
@@ -216,7 +256,10 @@ impl Orders {
                 .filter(luffy_order::id.eq(order_id))
                 .filter(luffy_order::status.eq(OrderStatus::Refunding.as_str())),
         )
-        .set((luffy_order::status.eq(settled.as_str()), luffy_order::updated_time.eq(now)))
+        .set((
+            luffy_order::status.eq(settled.as_str()),
+            luffy_order::updated_time.eq(now),
+        ))
         .execute(conn)?;
         Ok(())
     }

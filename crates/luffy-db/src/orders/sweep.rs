@@ -43,7 +43,11 @@ impl Orders {
     }
 
     /// Schedules the next look at an order.
-    pub fn sweep_later(conn: &mut DbConnection, order_id: i64, at: NaiveDateTime) -> Result<(), DbError> {
+    pub fn sweep_later(
+        conn: &mut DbConnection,
+        order_id: i64,
+        at: NaiveDateTime,
+    ) -> Result<(), DbError> {
         diesel::update(luffy_order::table.filter(luffy_order::id.eq(order_id)))
             .set(luffy_order::sweep_after.eq(at))
             .execute(conn)?;

@@ -211,16 +211,32 @@ mod tests {
     fn mobiles_follow_the_pattern() {
         assert!(Mobile::parse("13800138000").is_ok());
         assert!(Mobile::parse(" 19912345678 ").is_ok());
-        for bad in ["12800138000", "1380013800", "138001380001", "1380013800a", "", "２3800138000"] {
+        for bad in [
+            "12800138000",
+            "1380013800",
+            "138001380001",
+            "1380013800a",
+            "",
+            "２3800138000",
+        ] {
             assert!(Mobile::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn login_names_are_told_apart() {
-        assert!(matches!(LoginName::parse("13800138000"), Ok(LoginName::Mobile(_))));
-        assert!(matches!(LoginName::parse("a@b.cn"), Ok(LoginName::Email(_))));
-        assert!(matches!(LoginName::parse("alex"), Ok(LoginName::Username(_))));
+        assert!(matches!(
+            LoginName::parse("13800138000"),
+            Ok(LoginName::Mobile(_))
+        ));
+        assert!(matches!(
+            LoginName::parse("a@b.cn"),
+            Ok(LoginName::Email(_))
+        ));
+        assert!(matches!(
+            LoginName::parse("alex"),
+            Ok(LoginName::Username(_))
+        ));
         assert!(LoginName::parse("").is_err());
     }
 

@@ -126,7 +126,10 @@ mod tests {
 
     #[test]
     fn codes_and_labels_round_trip() {
-        assert_eq!(CourseType::from_code("course_type", 1).unwrap(), CourseType::Vip);
+        assert_eq!(
+            CourseType::from_code("course_type", 1).unwrap(),
+            CourseType::Vip
+        );
         assert_eq!(CourseType::Vip.label(), "VIP专享");
         assert_eq!(Level::label_of(2), "高级");
         assert_eq!(CourseStatus::label_of(9), "");

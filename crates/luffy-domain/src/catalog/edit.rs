@@ -269,8 +269,9 @@ mod tests {
         assert_eq!(err.to_string(), "name: is required");
         let err = CoursePatch::parse_new(&json!({"name": "Go"})).unwrap_err();
         assert_eq!(err.to_string(), "price: is required");
-        let patch = CoursePatch::parse_new(&json!({"name": "Go", "price": 9.9, "teacher_id": null}))
-            .unwrap();
+        let patch =
+            CoursePatch::parse_new(&json!({"name": "Go", "price": 9.9, "teacher_id": null}))
+                .unwrap();
         assert_eq!(patch.price.unwrap().fen(), 990);
         assert_eq!(patch.teacher_id, Some(None));
     }

@@ -8,5 +8,5 @@ pub use choices::{CourseStatus, CourseType, Level, SectionType, TeacherRole};
 pub use edit::{CategoryPatch, ChapterPatch, CoursePatch, SectionPatch, TeacherPatch};
 pub use query::{
     CourseFilter, CourseOrdering, CourseQuery, OrderField, OrderKey, PageNumber, PageRequest,
-    PageWindow, SearchTerm, SearchTerms, search_key,
+    PageWindow, SearchTerm, SearchTerms, search_key, short_grams,
 };

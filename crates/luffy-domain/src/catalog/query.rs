@@ -264,6 +264,26 @@ pub fn search_key(name: &str) -> String {
     name.to_ascii_lowercase()
 }
 
+/// Every distinct substring of one or two characters of `key` (a [`search_key`]): the index
+/// entries that answer search terms too short for a trigram index.
+pub fn short_grams(key: &str) -> Vec<String> {
+    let chars: Vec<char> = key.chars().collect();
+    let mut grams: Vec<String> = chars
+        .iter()
+        .map(|c| c.to_string())
+        .chain(chars.windows(2).map(|pair| pair.iter().collect()))
+        // Terms never hold separators, so grams with one can never be asked for.
+        .filter(|gram: &String| {
+            !gram
+                .chars()
+                .any(|c| c.is_whitespace() || c == ',' || c == '，')
+        })
+        .collect();
+    grams.sort();
+    grams.dedup();
+    grams
+}
+
 /// Filters of the course list.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CourseFilter {
@@ -278,7 +298,8 @@ pub struct CourseFilter {
 }
 
 /// The message of an unknown category, as Django's filter words it.
-pub const INVALID_CHOICE: &str = "Select a valid choice. That choice is not one of the available choices.";
+pub const INVALID_CHOICE: &str =
+    "Select a valid choice. That choice is not one of the available choices.";
 
 impl CourseFilter {
     /// Parses the filter parameters from `param`, which returns a query parameter by name.
@@ -322,10 +343,7 @@ pub struct CourseQuery {
 impl CourseQuery {
     /// Parses every parameter of the course list and search endpoints.
     pub fn parse<'a>(param: impl Fn(&str) -> Option<&'a str>) -> Result<Self, DomainError> {
-        let page = PageRequest::parse(
-            param("page"),
-            param("page_size").or_else(|| param("size")),
-        )?;
+        let page = PageRequest::parse(param("page"), param("page_size").or_else(|| param("size")))?;
         Ok(Self {
             filter: CourseFilter::parse(&param)?,
             ordering: CourseOrdering::parse(param("ordering")),
@@ -372,16 +390,31 @@ mod tests {
         assert_eq!(
             keys("foo"),
             vec![
-                OrderKey { field: OrderField::Orders, descending: false },
-                OrderKey { field: OrderField::Id, descending: false },
+                OrderKey {
+                    field: OrderField::Orders,
+                    descending: false
+                },
+                OrderKey {
+                    field: OrderField::Id,
+                    descending: false
+                },
             ]
         );
         assert_eq!(
             keys("-price, students ,bar,-price"),
             vec![
-                OrderKey { field: OrderField::Price, descending: true },
-                OrderKey { field: OrderField::Students, descending: false },
-                OrderKey { field: OrderField::Id, descending: false },
+                OrderKey {
+                    field: OrderField::Price,
+                    descending: true
+                },
+                OrderKey {
+                    field: OrderField::Students,
+                    descending: false
+                },
+                OrderKey {
+                    field: OrderField::Id,
+                    descending: false
+                },
             ]
         );
         assert_eq!(keys("-id").len(), 1);
@@ -401,8 +434,18 @@ mod tests {
     }
 
     #[test]
+    fn short_grams_cover_every_one_and_two_character_substring() {
+        assert_eq!(
+            short_grams("go语言"),
+            ["g", "go", "o", "o语", "言", "语", "语言"]
+        );
+        assert_eq!(short_grams("aa a"), ["a", "aa"]);
+    }
+
+    #[test]
     fn filters_name_the_bad_field() {
-        let err = CourseFilter::parse(|name| (name == "course_category").then_some("x")).unwrap_err();
+        let err =
+            CourseFilter::parse(|name| (name == "course_category").then_some("x")).unwrap_err();
         assert!(err.to_string().starts_with("course_category: "));
         let err = CourseFilter::parse(|name| (name == "min_price").then_some("1.234")).unwrap_err();
         assert_eq!(err.to_string(), "min_price: Enter a number.");

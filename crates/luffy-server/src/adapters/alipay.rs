@@ -3,7 +3,9 @@
 
 use crate::config::Config;
 use alipay_sdk::requests::{PagePay, TradeClose, TradeQuery, TradeRefund};
-use alipay_sdk::{Alipay, AlipayClient, Amount, Notification, OutTradeNo, PrivateKey, PublicKey, TradeStatus};
+use alipay_sdk::{
+    Alipay, AlipayClient, Amount, Notification, OutTradeNo, PrivateKey, PublicKey, TradeStatus,
+};
 use chrono::{DateTime, Utc};
 use luffy_domain::Money;
 use luffy_domain::order::{PaymentEvidence, ReportedTradeStatus};
@@ -94,32 +96,73 @@ impl Payments {
             .notify_url
             .clone()
             .unwrap_or_else(|| format!("{public_url}/api/v1/order/success/"));
-        let return_url = settings.return_url.clone().unwrap_or_else(|| format!("{public_url}/pay/success"));
+        let return_url = settings
+            .return_url
+            .clone()
+            .unwrap_or_else(|| format!("{public_url}/pay/success"));
         let configured = settings.app_id.is_some()
             || settings.app_private_key_file.is_some()
             || settings.public_key_file.is_some()
             || settings.gateway.is_some();
         if configured {
-            let missing = |name: &str| PaymentError::Setup(format!("{name} must be set when any LUFFY_ALIPAY_* setting is"));
-            let app_id = settings.app_id.clone().ok_or_else(|| missing("LUFFY_ALIPAY_APP_ID"))?;
-            let key_file = settings.app_private_key_file.as_deref().ok_or_else(|| missing("LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE"))?;
-            let public_file = settings.public_key_file.as_deref().ok_or_else(|| missing("LUFFY_ALIPAY_PUBLIC_KEY_FILE"))?;
-            let gateway = settings.gateway.clone().unwrap_or_else(|| alipay_sdk::PRODUCTION_GATEWAY.to_owned());
+            let missing = |name: &str| {
+                PaymentError::Setup(format!(
+                    "{name} must be set when any LUFFY_ALIPAY_* setting is"
+                ))
+            };
+            let app_id = settings
+                .app_id
+                .clone()
+                .ok_or_else(|| missing("LUFFY_ALIPAY_APP_ID"))?;
+            let key_file = settings
+                .app_private_key_file
+                .as_deref()
+                .ok_or_else(|| missing("LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE"))?;
+            let public_file = settings
+                .public_key_file
+                .as_deref()
+                .ok_or_else(|| missing("LUFFY_ALIPAY_PUBLIC_KEY_FILE"))?;
+            let gateway = settings
+                .gateway
+                .clone()
+                .unwrap_or_else(|| alipay_sdk::PRODUCTION_GATEWAY.to_owned());
             let app_key = read_private("LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE", key_file)?;
             let alipay_key = read_public("LUFFY_ALIPAY_PUBLIC_KEY_FILE", public_file)?;
-            let alipay = build(&app_id, app_key, alipay_key, &gateway, &notify_url, &return_url)?;
+            let alipay = build(
+                &app_id,
+                app_key,
+                alipay_key,
+                &gateway,
+                &notify_url,
+                &return_url,
+            )?;
             return Self::new(alipay, settings.seller_id.clone(), None);
         }
         Self::simulated(config, public_url, &notify_url, &return_url)
     }
 
     #[cfg(feature = "dev-sim")]
-    fn simulated(config: &Config, public_url: &str, notify_url: &str, return_url: &str) -> Result<Self, PaymentError> {
-        let setup = |err: alipay_sim::SimError| PaymentError::Setup(format!("built-in Alipay simulator: {err}"));
-        let sim_key = alipay_sim::keys::load_or_generate(&config.data_dir.join("alipay-sim").join("alipay_private_key.pem"))
-            .map_err(setup)?;
-        let app_key = alipay_sim::keys::load_or_generate(&config.data_dir.join("alipay_app_private_key.pem")).map_err(setup)?;
-        let simulator = alipay_sim::Simulator::new(sim_key, alipay_sim::DEFAULT_SELLER_ID).map_err(setup)?;
+    fn simulated(
+        config: &Config,
+        public_url: &str,
+        notify_url: &str,
+        return_url: &str,
+    ) -> Result<Self, PaymentError> {
+        let setup = |err: alipay_sim::SimError| {
+            PaymentError::Setup(format!("built-in Alipay simulator: {err}"))
+        };
+        let sim_key = alipay_sim::keys::load_or_generate(
+            &config
+                .data_dir
+                .join("alipay-sim")
+                .join("alipay_private_key.pem"),
+        )
+        .map_err(setup)?;
+        let app_key =
+            alipay_sim::keys::load_or_generate(&config.data_dir.join("alipay_app_private_key.pem"))
+                .map_err(setup)?;
+        let simulator =
+            alipay_sim::Simulator::new(sim_key, alipay_sim::DEFAULT_SELLER_ID).map_err(setup)?;
         simulator.register_app(SIMULATOR_APP_ID, app_key.public_key().clone());
         let gateway = format!("{public_url}{SIMULATOR_PATH}/gateway.do");
         let alipay = build(
@@ -130,7 +173,11 @@ impl Payments {
             notify_url,
             return_url,
         )?;
-        Self::new(alipay, Some(alipay_sim::DEFAULT_SELLER_ID.to_owned()), Some(simulator))
+        Self::new(
+            alipay,
+            Some(alipay_sim::DEFAULT_SELLER_ID.to_owned()),
+            Some(simulator),
+        )
     }
 
     #[cfg(not(feature = "dev-sim"))]
@@ -143,7 +190,9 @@ impl Payments {
     fn new(
         alipay: Alipay,
         seller_id: Option<String>,
-        #[cfg_attr(not(feature = "dev-sim"), allow(unused_variables))] simulator: Option<SimulatorHandle>,
+        #[cfg_attr(not(feature = "dev-sim"), allow(unused_variables))] simulator: Option<
+            SimulatorHandle,
+        >,
     ) -> Result<Self, PaymentError> {
         let alipay = Arc::new(alipay);
         let client = AlipayClient::builder(alipay.clone())
@@ -211,7 +260,9 @@ impl Payments {
                 },
                 buyer_id: found.buyer_user_id,
             }),
-            Err(alipay_sdk::Error::Business(err)) if err.is_trade_not_exist() => Ok(TradeLookup::NotFound),
+            Err(alipay_sdk::Error::Business(err)) if err.is_trade_not_exist() => {
+                Ok(TradeLookup::NotFound)
+            }
             Err(err) => Err(err.into()),
         }
     }
@@ -221,15 +272,28 @@ impl Payments {
         let request = TradeClose::by_out_trade_no(OutTradeNo::new(out_trade_no)?);
         match self.client.close(&request).await {
             Ok(_) => Ok(CloseOutcome::Closed),
-            Err(alipay_sdk::Error::Business(err)) if err.is_trade_not_exist() => Ok(CloseOutcome::Closed),
-            Err(alipay_sdk::Error::Business(err)) if err.is_trade_status_error() => Ok(CloseOutcome::StatusError),
+            Err(alipay_sdk::Error::Business(err)) if err.is_trade_not_exist() => {
+                Ok(CloseOutcome::Closed)
+            }
+            Err(alipay_sdk::Error::Business(err)) if err.is_trade_status_error() => {
+                Ok(CloseOutcome::StatusError)
+            }
             Err(err) => Err(err.into()),
         }
     }
 
     /// `alipay.trade.refund`; returns Alipay's cumulative refunded total for the trade.
-    pub async fn refund(&self, out_trade_no: &str, amount_to_refund: Money, out_request_no: &str) -> Result<Money, PaymentError> {
-        let request = TradeRefund::new(OutTradeNo::new(out_trade_no)?, amount(amount_to_refund)?, out_request_no)?;
+    pub async fn refund(
+        &self,
+        out_trade_no: &str,
+        amount_to_refund: Money,
+        out_request_no: &str,
+    ) -> Result<Money, PaymentError> {
+        let request = TradeRefund::new(
+            OutTradeNo::new(out_trade_no)?,
+            amount(amount_to_refund)?,
+            out_request_no,
+        )?;
         let answer = self.client.refund(&request).await?;
         match answer.refund_fee {
             Some(total) => money(total),
@@ -260,13 +324,17 @@ fn build(
 }
 
 fn read_private(name: &str, path: &Path) -> Result<PrivateKey, PaymentError> {
-    let text = std::fs::read_to_string(path).map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))?;
-    PrivateKey::parse(&text).map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))?;
+    PrivateKey::parse(&text)
+        .map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))
 }
 
 fn read_public(name: &str, path: &Path) -> Result<PublicKey, PaymentError> {
-    let text = std::fs::read_to_string(path).map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))?;
-    PublicKey::parse(&text).map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))?;
+    PublicKey::parse(&text)
+        .map_err(|err| PaymentError::Setup(format!("{name} {}: {err}", path.display())))
 }
 
 /// Money → Alipay amount (both are integer fen).

@@ -81,7 +81,9 @@ fn routes<E: Editable>(cfg: &mut web::ServiceConfig, kind: &str) {
                 .route(web::delete().to(delete::<E>)),
         )
         .service(web::resource(format!("{base}/{{id:\\d+}}/hide")).route(web::post().to(hide::<E>)))
-        .service(web::resource(format!("{base}/{{id:\\d+}}/show")).route(web::post().to(show::<E>)));
+        .service(
+            web::resource(format!("{base}/{{id:\\d+}}/show")).route(web::post().to(show::<E>)),
+        );
 }
 
 /// Registers the staff routes.

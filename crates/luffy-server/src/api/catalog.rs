@@ -14,7 +14,8 @@ use luffy_domain::catalog::query::INVALID_CHOICE;
 /// `GET /course/category/`: published categories in display order.
 pub async fn categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
-    let rows = web::block(move || CategoryRow::visible(&mut *luffy_db::connection(&pool)?)).await??;
+    let rows =
+        web::block(move || CategoryRow::visible(&mut *luffy_db::connection(&pool)?)).await??;
     let data: Vec<CategoryJson> = rows.into_iter().map(CategoryJson::from).collect();
     Ok(envelope::ok_data("ok", data))
 }
@@ -28,7 +29,8 @@ pub async fn courses(
     let params = QueryParams::of(&req);
     let query = CourseQuery::parse(|name| params.get(name))?;
     let pool = state.pool.clone();
-    let page = web::block(move || CourseRow::page(&mut *luffy_db::connection(&pool)?, &query)).await??;
+    let page =
+        web::block(move || CourseRow::page(&mut *luffy_db::connection(&pool)?, &query)).await??;
     let results: Vec<CourseJson> = page
         .items
         .into_iter()
@@ -74,9 +76,10 @@ pub async fn chapters(
             .map_err(|_| DomainError::invalid("course_id", INVALID_CHOICE))?,
     };
     let pool = state.pool.clone();
-    let chapters =
-        web::block(move || ChapterListing::for_course(&mut *luffy_db::connection(&pool)?, course_id))
-            .await??;
+    let chapters = web::block(move || {
+        ChapterListing::for_course(&mut *luffy_db::connection(&pool)?, course_id)
+    })
+    .await??;
     let data: Vec<ChapterJson> = chapters.into_iter().map(ChapterJson::from).collect();
     Ok(HttpResponse::Ok().json(data))
 }

@@ -165,7 +165,11 @@ impl From<ChapterListing> for ChapterJson {
             name: listing.chapter.name,
             chapter: listing.chapter.chapter,
             summary: listing.chapter.summary,
-            coursesections: listing.sections.into_iter().map(SectionJson::from).collect(),
+            coursesections: listing
+                .sections
+                .into_iter()
+                .map(SectionJson::from)
+                .collect(),
         }
     }
 }

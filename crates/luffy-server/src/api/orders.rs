@@ -29,16 +29,21 @@ const NOT_PAID_YET: &str = "暂未收到您的付款，请稍后刷新再试";
 
 /// Registers the order routes (with the other editions' aliases).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource(["/api/v1/order/pay", "/api/v1/order/alipay"]).route(web::post().to(pay)))
-        .service(
-            web::resource(["/api/v1/order/success", "/api/v1/order/pay/success"])
-                .route(web::post().to(notify))
-                .route(web::get().to(second_check)),
-        )
-        .service(web::resource(["/api/v1/order", "/api/v1/order/list"]).route(web::get().to(my_orders)))
-        .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
-        .service(web::resource("/api/v1/admin/orders/{out_trade_no}/refund").route(web::post().to(admin_refund)))
-        .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
+    cfg.service(
+        web::resource(["/api/v1/order/pay", "/api/v1/order/alipay"]).route(web::post().to(pay)),
+    )
+    .service(
+        web::resource(["/api/v1/order/success", "/api/v1/order/pay/success"])
+            .route(web::post().to(notify))
+            .route(web::get().to(second_check)),
+    )
+    .service(web::resource(["/api/v1/order", "/api/v1/order/list"]).route(web::get().to(my_orders)))
+    .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
+    .service(
+        web::resource("/api/v1/admin/orders/{out_trade_no}/refund")
+            .route(web::post().to(admin_refund)),
+    )
+    .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
 }
 
 /// `GET /pay/success`: where Alipay sends the browser back. The original Vue client serves this
@@ -72,12 +77,17 @@ fn course_ids(value: &Value) -> Result<Vec<i64>, ApiError> {
 }
 
 /// `POST /order/pay/`: `{courses, total_amount, pay_type?}` → `{code:100, pay_url}`.
-async fn pay(state: web::Data<AppState>, user: AuthUser, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn pay(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let body: PayBody = json_body(&body)?;
     let request = PayRequest {
         courses: course_ids(&body.courses)?,
         total_amount: match body.total_amount {
-            Some(value) => Money::deserialize(value).map_err(|err| ApiError::rejected(format!("total_amount: {err}")))?,
+            Some(value) => Money::deserialize(value)
+                .map_err(|err| ApiError::rejected(format!("total_amount: {err}")))?,
             None => return Err(ApiError::rejected("total_amount: required")),
         },
         pay_type: body.pay_type.unwrap_or(1),
@@ -89,7 +99,11 @@ async fn pay(state: web::Data<AppState>, user: AuthUser, body: web::Bytes) -> Re
 }
 
 /// `POST /order/success/`: Alipay's notify, answered with the bare `success` or `failed`.
-async fn notify(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+async fn notify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let client = client_addr(&req, &state.config.trusted_proxies);
     let answer = handle_notify(&state, body, client).await?;
     let (status, text) = match answer {
@@ -97,15 +111,23 @@ async fn notify(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) 
         NotifyAnswer::Failed => (actix_web::http::StatusCode::OK, "failed"),
         NotifyAnswer::Throttled => (actix_web::http::StatusCode::TOO_MANY_REQUESTS, "failed"),
     };
-    Ok(HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(text))
+    Ok(HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .body(text))
 }
 
 /// `GET /order/success/?<return query>`: paid (100) or not yet (101). When the notify has not
 /// arrived, asks Alipay before answering. Needs no login; reveals only paid / not paid, and is
 /// throttled per client address.
-async fn second_check(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn second_check(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let client = client_addr(&req, &state.config.trusted_proxies);
-    let out_trade_no = QueryParams::of(&req).get("out_trade_no").unwrap_or("").to_owned();
+    let out_trade_no = QueryParams::of(&req)
+        .get("out_trade_no")
+        .unwrap_or("")
+        .to_owned();
     if out_trade_no.is_empty() {
         return Err(ApiError::rejected("out_trade_no: required"));
     }
@@ -121,26 +143,42 @@ async fn second_check(state: web::Data<AppState>, req: HttpRequest) -> Result<Ht
     })
     .await?;
     let Some(order) = order else {
-        return Err(ApiError::with_code(super::error::code::NOT_YET, NOT_PAID_YET));
+        return Err(ApiError::with_code(
+            super::error::code::NOT_YET,
+            NOT_PAID_YET,
+        ));
     };
     if order.status().was_paid() {
         return Ok(envelope::ok("ok"));
     }
     match reconcile(&state, order).await {
         Ok(Reconciled::Paid) => Ok(envelope::ok("ok")),
-        Ok(_) => Err(ApiError::with_code(super::error::code::NOT_YET, NOT_PAID_YET)),
+        Ok(_) => Err(ApiError::with_code(
+            super::error::code::NOT_YET,
+            NOT_PAID_YET,
+        )),
         Err(err) => {
             log::warn!("second check could not reconcile: {err}");
-            Err(ApiError::with_code(super::error::code::NOT_YET, NOT_PAID_YET))
+            Err(ApiError::with_code(
+                super::error::code::NOT_YET,
+                NOT_PAID_YET,
+            ))
         }
     }
 }
 
 /// `GET /order/?page=&page_size=`: the buyer's own orders, newest first.
-async fn my_orders(state: web::Data<AppState>, user: AuthUser, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+async fn my_orders(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let params = QueryParams::of(&req);
-    let page = PageRequest::parse(params.get("page"), params.get("page_size").or(params.get("size")))
-        .map_err(|_| ApiError::rejected("Invalid page."))?;
+    let page = PageRequest::parse(
+        params.get("page"),
+        params.get("page_size").or(params.get("size")),
+    )
+    .map_err(|_| ApiError::rejected("Invalid page."))?;
     let (count, window, results) = with_db(&state, move |conn, _| {
         let count = Orders::count_of_user(conn, user.id)?;
         let window = page
@@ -158,11 +196,22 @@ async fn my_orders(state: web::Data<AppState>, user: AuthUser, req: HttpRequest)
         Ok((u64::try_from(count).unwrap_or(0), window, results))
     })
     .await?;
-    Ok(page_response(&state.public_url, &req, &params, count, window, &results))
+    Ok(page_response(
+        &state.public_url,
+        &req,
+        &params,
+        count,
+        window,
+        &results,
+    ))
 }
 
 /// `GET /order/{out_trade_no}/`: one of the buyer's orders; another user's is not found.
-async fn my_order(state: web::Data<AppState>, user: AuthUser, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+async fn my_order(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     let out_trade_no = path.into_inner();
     let body = with_db(&state, move |conn, _| {
         let order = Orders::by_out_trade_no(conn, &out_trade_no)?
@@ -193,9 +242,22 @@ async fn admin_refund(
     let body: RefundBody = json_body(&body)?;
     let out_request_no = body
         .out_request_no
-        .filter(|no| !no.is_empty() && no.len() <= 64 && no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .ok_or_else(|| ApiError::rejected("out_request_no: required, 1 to 64 letters, digits or underscores"))?;
-    let done = refund::refund(&state, path.into_inner(), body.amount, out_request_no, body.reason).await?;
+        .filter(|no| {
+            !no.is_empty()
+                && no.len() <= 64
+                && no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .ok_or_else(|| {
+            ApiError::rejected("out_request_no: required, 1 to 64 letters, digits or underscores")
+        })?;
+    let done = refund::refund(
+        &state,
+        path.into_inner(),
+        body.amount,
+        out_request_no,
+        body.reason,
+    )
+    .await?;
     Ok(envelope::ok_data(
         "ok",
         json!({"refunded_amount": done.refunded_total.to_string(), "status": done.status.as_str()}),

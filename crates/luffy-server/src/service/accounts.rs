@@ -41,7 +41,9 @@ fn throttle(
     for check in checks {
         if !Throttles::hit(conn, check, now)? {
             let wait = check.rule.retry_after(now);
-            return Err(ApiError::rejected(format!("请求过于频繁，请{wait}秒后再试")));
+            return Err(ApiError::rejected(format!(
+                "请求过于频繁，请{wait}秒后再试"
+            )));
         }
     }
     Ok(())
@@ -202,8 +204,8 @@ pub fn register(
 
 /// `send_sms`: a new code for `mobile`, throttled per mobile and per client address.
 pub fn send_sms(state: &AppState, client: &str, mobile: &str) -> Result<(), ApiError> {
-    let mobile =
-        Mobile::parse(mobile).map_err(|_| ApiError::with_code(code::INVALID_MOBILE, "手机号不合法"))?;
+    let mobile = Mobile::parse(mobile)
+        .map_err(|_| ApiError::with_code(code::INVALID_MOBILE, "手机号不合法"))?;
     let mut conn = luffy_db::connection(&state.pool)?;
     throttle(
         state,

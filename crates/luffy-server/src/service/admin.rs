@@ -21,7 +21,11 @@ pub trait Editable: Sized + Send + 'static {
     /// A patch that only sets the publish flag.
     fn visibility(is_show: bool) -> Self::Patch;
     /// Inserts a row.
-    fn create(conn: &mut DbConnection, patch: &Self::Patch, now: NaiveDateTime) -> Result<Self, DbError>;
+    fn create(
+        conn: &mut DbConnection,
+        patch: &Self::Patch,
+        now: NaiveDateTime,
+    ) -> Result<Self, DbError>;
     /// Updates (or softly deletes) a row.
     fn update(
         conn: &mut DbConnection,
@@ -84,7 +88,11 @@ macro_rules! editable {
             fn visibility(is_show: bool) -> $patch {
                 <$patch>::default().with_show(is_show)
             }
-            fn create(conn: &mut DbConnection, patch: &$patch, now: NaiveDateTime) -> Result<Self, DbError> {
+            fn create(
+                conn: &mut DbConnection,
+                patch: &$patch,
+                now: NaiveDateTime,
+            ) -> Result<Self, DbError> {
                 <$row>::create(conn, patch, now)
             }
             fn update(
@@ -119,7 +127,13 @@ macro_rules! with_show {
     )*};
 }
 
-with_show!(TeacherPatch, CategoryPatch, CoursePatch, ChapterPatch, SectionPatch);
+with_show!(
+    TeacherPatch,
+    CategoryPatch,
+    CoursePatch,
+    ChapterPatch,
+    SectionPatch
+);
 
 editable!(TeacherRow, TeacherPatch, |row, state| json!({
     "id": row.id, "name": row.name, "role": row.role, "title": row.title,

@@ -19,7 +19,9 @@ fn last_code(app: &TestApp, mobile: &str) -> String {
 }
 
 async fn send_sms(app: &TestApp, mobile: &str) -> serde_json::Value {
-    app.get_json(&format!("/api/v1/user/user/send_sms/?mobile={mobile}")).await.1
+    app.get_json(&format!("/api/v1/user/user/send_sms/?mobile={mobile}"))
+        .await
+        .1
 }
 
 async fn register(app: &TestApp, mobile: &str, code: &str, password: &str) -> serde_json::Value {
@@ -32,8 +34,12 @@ async fn register(app: &TestApp, mobile: &str, code: &str, password: &str) -> se
 }
 
 fn token(claims: serde_json::Value, secret: &str) -> String {
-    jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(secret.as_bytes()))
-        .unwrap()
+    jsonwebtoken::encode(
+        &Header::default(),
+        &claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
 }
 
 fn in_an_hour() -> i64 {
@@ -243,7 +249,9 @@ async fn trusted_proxies_forward_the_client_address() {
     for i in 0..11 {
         let body: serde_json::Value = app
             .client
-            .get(app.url(&format!("/api/v1/user/user/send_sms/?mobile=139000001{i:02}")))
+            .get(app.url(&format!(
+                "/api/v1/user/user/send_sms/?mobile=139000001{i:02}"
+            )))
             .header("X-Forwarded-For", format!("1.2.3.{i}"))
             .send()
             .await

@@ -23,7 +23,10 @@ async fn create(app: &TestApp, token: &str, kind: &str, body: Value) -> i64 {
 
 async fn course_counts(app: &TestApp, id: i64) -> (i64, i64) {
     let (_, body) = app.get_json(&format!("/api/v1/course/actual/{id}/")).await;
-    (body["sections"].as_i64().unwrap(), body["pub_sections"].as_i64().unwrap())
+    (
+        body["sections"].as_i64().unwrap(),
+        body["pub_sections"].as_i64().unwrap(),
+    )
 }
 
 both_backends! {

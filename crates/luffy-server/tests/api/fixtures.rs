@@ -65,26 +65,30 @@ pub fn seed_catalog(app: &TestApp) -> Catalog {
         let deleted_category = category(conn, "Old", 3);
         CategoryRow::update(conn, deleted_category, &CategoryPatch::default(), true, now).unwrap();
 
-        let mut with = |name: &str, price: &str, students: i32, orders: i32, category: Option<i64>| {
-            let id = course(
-                conn,
-                json!({
-                    "name": name, "price": price, "orders": orders, "teacher_id": teacher,
-                    "course_category_id": category, "course_img": "courses/x.png",
-                    "brief": "<p>简介</p>", "period": 21, "course_type": 0, "level": 0
-                }),
-            );
-            diesel::RunQueryDsl::execute(
-                diesel::update(diesel::QueryDsl::find(luffy_db::schema::luffy_course::table, id))
+        let mut with =
+            |name: &str, price: &str, students: i32, orders: i32, category: Option<i64>| {
+                let id = course(
+                    conn,
+                    json!({
+                        "name": name, "price": price, "orders": orders, "teacher_id": teacher,
+                        "course_category_id": category, "course_img": "courses/x.png",
+                        "brief": "<p>简介</p>", "period": 21, "course_type": 0, "level": 0
+                    }),
+                );
+                diesel::RunQueryDsl::execute(
+                    diesel::update(diesel::QueryDsl::find(
+                        luffy_db::schema::luffy_course::table,
+                        id,
+                    ))
                     .set(diesel::ExpressionMethods::eq(
                         luffy_db::schema::luffy_course::students,
                         students,
                     )),
-                conn,
-            )
-            .unwrap();
-            id
-        };
+                    conn,
+                )
+                .unwrap();
+                id
+            };
         let first = with("Python开发21天入门", "0", 231, 1, Some(python));
         let c2 = with("Linux系统基础", "99.00", 50, 2, Some(linux));
         let c3 = with("Go语言微服务", "199", 80, 3, None);

@@ -231,9 +231,19 @@ shop_tests! {
 }
 
 async fn price_of(shop: &crate::shop::Shop, course: i64) -> String {
-    shop.app.get_json(&format!("/api/v1/course/actual/{course}/")).await.1["price"].as_str().unwrap().to_owned()
+    shop.app
+        .get_json(&format!("/api/v1/course/actual/{course}/"))
+        .await
+        .1["price"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

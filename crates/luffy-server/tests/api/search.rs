@@ -114,7 +114,17 @@ async fn both_backends_agree_on_every_query() {
     };
     seed_catalog(&sqlite);
     seed_catalog(&postgres);
-    let mut extra = vec!["p", "y", "n", "pyt", "Linux 系统", "9", "99 web", "DJANGO", "实战 python"];
+    let mut extra = vec![
+        "p",
+        "y",
+        "n",
+        "pyt",
+        "Linux 系统",
+        "9",
+        "99 web",
+        "DJANGO",
+        "实战 python",
+    ];
     extra.extend(QUERIES.iter().map(|(term, _)| *term));
     for term in extra {
         assert_eq!(

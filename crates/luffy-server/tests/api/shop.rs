@@ -10,9 +10,12 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 pub const APP_ID: &str = "2016000000000001";
-const APP_KEY_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
-const ALIPAY_KEY_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
-const ALIPAY_PUBLIC_PEM: &str = include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_public_key.pem");
+const APP_KEY_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/app_private_key.pem");
+const ALIPAY_KEY_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_private_key.pem");
+const ALIPAY_PUBLIC_PEM: &str =
+    include_str!("../../../alipay-sdk/tests/fixtures/fzlee/ali_public_key.pem");
 
 /// Order timeout in the shop tests.
 pub const TIMEOUT_SECS: i64 = 600;
@@ -41,8 +44,14 @@ pub struct Shop {
 pub fn alipay_settings(keys: &std::path::Path, gateway: &str) -> Vec<(String, String)> {
     vec![
         ("LUFFY_ALIPAY_APP_ID".into(), APP_ID.into()),
-        ("LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE".into(), keys.join("app.pem").display().to_string()),
-        ("LUFFY_ALIPAY_PUBLIC_KEY_FILE".into(), keys.join("alipay_public.pem").display().to_string()),
+        (
+            "LUFFY_ALIPAY_APP_PRIVATE_KEY_FILE".into(),
+            keys.join("app.pem").display().to_string(),
+        ),
+        (
+            "LUFFY_ALIPAY_PUBLIC_KEY_FILE".into(),
+            keys.join("alipay_public.pem").display().to_string(),
+        ),
         ("LUFFY_ALIPAY_GATEWAY".into(), gateway.into()),
         ("LUFFY_ALIPAY_SELLER_ID".into(), DEFAULT_SELLER_ID.into()),
         ("LUFFY_ORDER_TIMEOUT_SECS".into(), TIMEOUT_SECS.to_string()),
@@ -54,19 +63,39 @@ pub async fn open_shop(backend: TestBackend) -> Option<Shop> {
 }
 
 pub async fn open_shop_with(backend: TestBackend, extra: &[(&str, &str)]) -> Option<Shop> {
-    let sim = Simulator::new(PrivateKey::parse(ALIPAY_KEY_PEM).unwrap(), DEFAULT_SELLER_ID).unwrap();
-    sim.register_app(APP_ID, PrivateKey::parse(APP_KEY_PEM).unwrap().public_key().clone());
+    let sim = Simulator::new(
+        PrivateKey::parse(ALIPAY_KEY_PEM).unwrap(),
+        DEFAULT_SELLER_ID,
+    )
+    .unwrap();
+    sim.register_app(
+        APP_ID,
+        PrivateKey::parse(APP_KEY_PEM).unwrap().public_key().clone(),
+    );
     let running = alipay_sim::start(sim.clone(), "127.0.0.1:0").unwrap();
     let keys = tempfile::tempdir().unwrap();
     std::fs::write(keys.path().join("app.pem"), APP_KEY_PEM).unwrap();
     std::fs::write(keys.path().join("alipay_public.pem"), ALIPAY_PUBLIC_PEM).unwrap();
     let mut settings = alipay_settings(keys.path(), &running.gateway_url);
-    settings.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    let borrowed: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    settings.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let borrowed: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let clock: Arc<dyn luffy_domain::Clock> = Arc::new(SimTime(sim.clone()));
     let app = spawn_app_full(backend, &borrowed, Some(clock)).await?;
     let catalog = seed_catalog(&app);
-    let buyer_id = app.create_user("buyer", "secret-pass", Some("13800000001"), Some("buyer@example.com"), false);
+    let buyer_id = app.create_user(
+        "buyer",
+        "secret-pass",
+        Some("13800000001"),
+        Some("buyer@example.com"),
+        false,
+    );
     let auth = format!("jwt {}", app.login("buyer", "secret-pass").await);
     Some(Shop {
         app,
@@ -89,7 +118,12 @@ impl Shop {
     pub async fn pay_as(&self, authorization: &str, body: Value) -> Value {
         let (status, body) = self
             .app
-            .send_json(reqwest::Method::POST, "/api/v1/order/pay/", &body, Some(authorization))
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/order/pay/",
+                &body,
+                Some(authorization),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         body
@@ -97,7 +131,9 @@ impl Shop {
 
     /// Buys `course` at `total`; returns the out_trade_no and the pay URL.
     pub async fn order(&self, course: i64, total: &str) -> (String, String) {
-        let body = self.pay(json!({"courses": [course], "total_amount": total, "subject": "x", "pay_type": 1})).await;
+        let body = self
+            .pay(json!({"courses": [course], "total_amount": total, "subject": "x", "pay_type": 1}))
+            .await;
         assert_eq!(body["code"], 100, "{body}");
         let pay_url = body["pay_url"].as_str().unwrap().to_owned();
         (out_trade_no_of(&pay_url), pay_url)
@@ -105,7 +141,16 @@ impl Shop {
 
     /// Opens the cashier page like a browser (the trade then exists at the simulator).
     pub async fn open_cashier(&self, pay_url: &str) -> String {
-        let html = self.app.client.get(pay_url).send().await.unwrap().text().await.unwrap();
+        let html = self
+            .app
+            .client
+            .get(pay_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(html.contains("id=\"pay\""), "{html}");
         html
     }
@@ -120,7 +165,9 @@ impl Shop {
 
     /// The stored order.
     pub fn stored(&self, out_trade_no: &str) -> OrderRow {
-        Orders::by_out_trade_no(&mut self.app.db(), out_trade_no).unwrap().unwrap()
+        Orders::by_out_trade_no(&mut self.app.db(), out_trade_no)
+            .unwrap()
+            .unwrap()
     }
 
     /// POSTs a notify body to the shop; returns the HTTP status and the body text.
@@ -130,7 +177,12 @@ impl Shop {
 
     /// A notify for `out_trade_no` signed with the simulator's Alipay key, with `changes`
     /// applied to a successful-payment template.
-    pub fn signed_notify(&self, out_trade_no: &str, total: &str, changes: &[(&str, &str)]) -> String {
+    pub fn signed_notify(
+        &self,
+        out_trade_no: &str,
+        total: &str,
+        changes: &[(&str, &str)],
+    ) -> String {
         let mut params: Vec<(String, String)> = [
             ("app_id", APP_ID),
             ("auth_app_id", APP_ID),
@@ -157,7 +209,9 @@ impl Shop {
             }
         }
         let key = PrivateKey::parse(ALIPAY_KEY_PEM).unwrap();
-        alipay_sdk::gateway::sign_notify(&params, &key, SignType::Rsa2).unwrap().encoded
+        alipay_sdk::gateway::sign_notify(&params, &key, SignType::Rsa2)
+            .unwrap()
+            .encoded
     }
 
     /// Moves both clocks forward.
@@ -194,7 +248,10 @@ impl Shop {
 
     /// `GET /order/success/?<query>`.
     pub async fn second_check(&self, query: &str) -> Value {
-        self.app.get_json(&format!("/api/v1/order/success/?{query}")).await.1
+        self.app
+            .get_json(&format!("/api/v1/order/success/?{query}"))
+            .await
+            .1
     }
 }
 
@@ -212,13 +269,21 @@ pub async fn post_notify_to(client: &reqwest::Client, address: &str, body: &str)
 
 /// The out_trade_no inside a pay URL's biz_content.
 pub fn out_trade_no_of(pay_url: &str) -> String {
-    biz_content_of(pay_url)["out_trade_no"].as_str().unwrap().to_owned()
+    biz_content_of(pay_url)["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The biz_content of a pay URL.
 pub fn biz_content_of(pay_url: &str) -> Value {
     let url = url::Url::parse(pay_url).unwrap();
-    let biz = url.query_pairs().find(|(k, _)| k == "biz_content").unwrap().1.into_owned();
+    let biz = url
+        .query_pairs()
+        .find(|(k, _)| k == "biz_content")
+        .unwrap()
+        .1
+        .into_owned();
     serde_json::from_str(&biz).unwrap()
 }
 

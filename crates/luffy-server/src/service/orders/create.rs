@@ -26,7 +26,11 @@ pub struct PayRequest {
 /// Nothing is stored when any rule refuses the cart. The order and its lines are written in
 /// one transaction before the URL is signed, so a URL is never handed out for an order that
 /// does not exist.
-pub async fn create_order(state: &web::Data<AppState>, user_id: i64, request: PayRequest) -> Result<String, ApiError> {
+pub async fn create_order(
+    state: &web::Data<AppState>,
+    user_id: i64,
+    request: PayRequest,
+) -> Result<String, ApiError> {
     if request.pay_type != 1 {
         return Err(ApiError::rejected("暂不支持该支付方式"));
     }
@@ -36,8 +40,15 @@ pub async fn create_order(state: &web::Data<AppState>, user_id: i64, request: Pa
         ids.dedup();
         let catalog = Orders::courses_for_sale(conn, &ids)?;
         let owned = Orders::owned_courses(conn, user_id, &ids)?;
-        let cart = price_cart(&request.courses, &catalog, &owned, request.total_amount).map_err(reject)?;
-        let subject = subject_of(&cart.items.iter().map(|item| item.name.as_str()).collect::<Vec<_>>());
+        let cart =
+            price_cart(&request.courses, &catalog, &owned, request.total_amount).map_err(reject)?;
+        let subject = subject_of(
+            &cart
+                .items
+                .iter()
+                .map(|item| item.name.as_str())
+                .collect::<Vec<_>>(),
+        );
         let now = state.clock.now();
         let timeout = i64::try_from(state.config.order_timeout_secs).unwrap_or(i64::MAX / 4);
         let expires_at = now + Duration::seconds(timeout);
@@ -69,8 +80,18 @@ pub async fn create_order(state: &web::Data<AppState>, user_id: i64, request: Pa
     let total = order.total()?;
     state
         .payments
-        .page_pay_url(&order.out_trade_no, &order.subject, total, order.expires_at.and_utc())
-        .map_err(|err| ApiError::Internal(format!("signing the page-pay URL of {}: {err}", order.out_trade_no)))
+        .page_pay_url(
+            &order.out_trade_no,
+            &order.subject,
+            total,
+            order.expires_at.and_utc(),
+        )
+        .map_err(|err| {
+            ApiError::Internal(format!(
+                "signing the page-pay URL of {}: {err}",
+                order.out_trade_no
+            ))
+        })
 }
 
 fn reject(err: CartError) -> ApiError {

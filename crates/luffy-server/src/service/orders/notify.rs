@@ -13,7 +13,9 @@ use actix_web::web;
 use alipay_sdk::Notification;
 use luffy_db::DbConnection;
 use luffy_db::account::Throttles;
-use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent};
+use luffy_db::orders::{
+    NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent,
+};
 use luffy_domain::account::{Throttle, ThrottleRule};
 use luffy_domain::order::{PaymentSettlement, check_payment, settle_payment};
 
@@ -37,10 +39,19 @@ pub enum NotifyAnswer {
 }
 
 /// Handles one notify body.
-pub async fn handle_notify(state: &web::Data<AppState>, body: web::Bytes, client: String) -> Result<NotifyAnswer, ApiError> {
+pub async fn handle_notify(
+    state: &web::Data<AppState>,
+    body: web::Bytes,
+    client: String,
+) -> Result<NotifyAnswer, ApiError> {
     let raw = String::from_utf8_lossy(&body).into_owned();
     match state.payments.verify_notify(&body) {
-        Ok(notice) => with_db(state, move |conn, state| apply_verified(conn, state, &notice, raw, client)).await,
+        Ok(notice) => {
+            with_db(state, move |conn, state| {
+                apply_verified(conn, state, &notice, raw, client)
+            })
+            .await
+        }
         Err(err) => {
             let reason = err.to_string();
             with_db(state, move |conn, state| {
@@ -52,7 +63,15 @@ pub async fn handle_notify(state: &web::Data<AppState>, body: web::Bytes, client
                 if !Throttles::hit(conn, &throttle, now)? {
                     return Ok(NotifyAnswer::Throttled);
                 }
-                record(conn, state, &client, None, &raw, "bad_signature", Some(reason))?;
+                record(
+                    conn,
+                    state,
+                    &client,
+                    None,
+                    &raw,
+                    "bad_signature",
+                    Some(reason),
+                )?;
                 Ok(NotifyAnswer::Failed)
             })
             .await
@@ -68,18 +87,41 @@ fn apply_verified(
     client: String,
 ) -> Result<NotifyAnswer, ApiError> {
     let Some(order) = Orders::by_out_trade_no(conn, &notice.out_trade_no)? else {
-        record(conn, state, &client, Some(notice), &raw, "unknown_order", None)?;
+        record(
+            conn,
+            state,
+            &client,
+            Some(notice),
+            &raw,
+            "unknown_order",
+            None,
+        )?;
         return Ok(NotifyAnswer::Failed);
     };
     let facts = evidence(notice).map_err(|err| ApiError::Internal(err.to_string()))?;
-    if let Err(mismatch) = check_payment(&facts, state.payments.app_id(), order.total()?, state.payments.seller_id()) {
-        record(conn, state, &client, Some(notice), &raw, "mismatch", Some(mismatch.to_string()))?;
+    if let Err(mismatch) = check_payment(
+        &facts,
+        state.payments.app_id(),
+        order.total()?,
+        state.payments.seller_id(),
+    ) {
+        record(
+            conn,
+            state,
+            &client,
+            Some(notice),
+            &raw,
+            "mismatch",
+            Some(mismatch.to_string()),
+        )?;
         return Ok(NotifyAnswer::Failed);
     }
     let outcome = match &notice.refund {
         Some(refund) => {
-            let refunded = crate::adapters::alipay::money(refund.refund_fee).map_err(|err| ApiError::Internal(err.to_string()))?;
-            if Orders::apply_refunded_total(conn, &order, refunded, state.clock.now().naive_utc())? {
+            let refunded = crate::adapters::alipay::money(refund.refund_fee)
+                .map_err(|err| ApiError::Internal(err.to_string()))?;
+            if Orders::apply_refunded_total(conn, &order, refunded, state.clock.now().naive_utc())?
+            {
                 "refunded"
             } else {
                 "duplicate"
@@ -92,7 +134,12 @@ fn apply_verified(
 }
 
 /// Applies a payment notify; returns the audit outcome.
-fn settle(conn: &mut DbConnection, state: &AppState, order: &OrderRow, notice: &Notification) -> Result<&'static str, ApiError> {
+fn settle(
+    conn: &mut DbConnection,
+    state: &AppState,
+    order: &OrderRow,
+    notice: &Notification,
+) -> Result<&'static str, ApiError> {
     let reported = crate::adapters::alipay::reported(notice.trade_status);
     match settle_payment(order.status(), reported) {
         PaymentSettlement::NotPaid => Ok("ignored"),

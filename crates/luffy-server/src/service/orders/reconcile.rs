@@ -7,14 +7,18 @@ use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
-use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent};
+use luffy_db::orders::{
+    NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent,
+};
 use luffy_domain::order::{OrderStatus, PaymentSettlement, check_payment, settle_payment};
 
 /// How long a sweeper's claim on an order lasts (another replica may take it after, so a
 /// replica killed mid-sweep delays its orders by this much): five reconciliation intervals,
 /// between 10 s and 60 s.
 fn sweep_lease_secs(reconcile_after_secs: u64) -> i64 {
-    i64::try_from(reconcile_after_secs.saturating_mul(5)).unwrap_or(60).clamp(10, 60)
+    i64::try_from(reconcile_after_secs.saturating_mul(5))
+        .unwrap_or(60)
+        .clamp(10, 60)
 }
 
 /// How many orders one sweep handles at most.
@@ -39,7 +43,10 @@ pub enum Reconciled {
 
 /// Asks Alipay about an order and applies a payment it reports. The call to Alipay happens
 /// between two units of database work, never inside a transaction.
-pub async fn reconcile(state: &web::Data<AppState>, order: OrderRow) -> Result<Reconciled, ApiError> {
+pub async fn reconcile(
+    state: &web::Data<AppState>,
+    order: OrderRow,
+) -> Result<Reconciled, ApiError> {
     if order.status().was_paid() {
         return Ok(Reconciled::Paid);
     }
@@ -47,16 +54,40 @@ pub async fn reconcile(state: &web::Data<AppState>, order: OrderRow) -> Result<R
         .payments
         .query(&order.out_trade_no)
         .await
-        .map_err(|err| ApiError::Unavailable(format!("trade.query {}: {err}", order.out_trade_no)))?;
-    with_db(state, move |conn, state| apply_lookup(conn, state, &order, &lookup)).await
+        .map_err(|err| {
+            ApiError::Unavailable(format!("trade.query {}: {err}", order.out_trade_no))
+        })?;
+    with_db(state, move |conn, state| {
+        apply_lookup(conn, state, &order, &lookup)
+    })
+    .await
 }
 
-fn apply_lookup(conn: &mut luffy_db::DbConnection, state: &AppState, order: &OrderRow, lookup: &TradeLookup) -> Result<Reconciled, ApiError> {
-    let TradeLookup::Found { trade_no, evidence, buyer_id, raw } = lookup else {
+fn apply_lookup(
+    conn: &mut luffy_db::DbConnection,
+    state: &AppState,
+    order: &OrderRow,
+    lookup: &TradeLookup,
+) -> Result<Reconciled, ApiError> {
+    let TradeLookup::Found {
+        trade_no,
+        evidence,
+        buyer_id,
+        raw,
+    } = lookup
+    else {
         return Ok(Reconciled::NotPaid);
     };
     if let Err(mismatch) = check_payment(evidence, state.payments.app_id(), order.total()?, None) {
-        audit(conn, state, order, "query", raw, "mismatch", Some(mismatch.to_string()))?;
+        audit(
+            conn,
+            state,
+            order,
+            "query",
+            raw,
+            "mismatch",
+            Some(mismatch.to_string()),
+        )?;
         return Ok(Reconciled::NotPaid);
     }
     match settle_payment(order.status(), evidence.status) {
@@ -126,7 +157,12 @@ pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiE
     let claimed = with_db(state, |conn, state| {
         let now = state.clock.now().naive_utc();
         let lease = Duration::seconds(sweep_lease_secs(state.config.reconcile_after_secs));
-        Ok(Orders::claim_for_sweep(conn, now, now + lease, SWEEP_BATCH)?)
+        Ok(Orders::claim_for_sweep(
+            conn,
+            now,
+            now + lease,
+            SWEEP_BATCH,
+        )?)
     })
     .await?;
     let mut report = SweepReport {
@@ -158,7 +194,10 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     if now < expires_at {
         let every = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
         let next = (now + Duration::seconds(every)).min(expires_at);
-        with_db(state, move |conn, _| Ok(Orders::sweep_later(conn, id, next)?)).await?;
+        with_db(state, move |conn, _| {
+            Ok(Orders::sweep_later(conn, id, next)?)
+        })
+        .await?;
         return Ok(Reconciled::NotPaid);
     }
     // Past the timeout: close the trade first, so that it can no longer be paid, then mark the
@@ -168,13 +207,23 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
         .close(&out_trade_no)
         .await
         .map_err(|err| ApiError::Unavailable(format!("trade.close {out_trade_no}: {err}")))?;
-    if closed == CloseOutcome::StatusError && reconcile(state, order.clone()).await? == Reconciled::Paid {
+    if closed == CloseOutcome::StatusError
+        && reconcile(state, order.clone()).await? == Reconciled::Paid
+    {
         return Ok(Reconciled::Paid);
     }
     with_db(state, move |conn, state| {
         let now = state.clock.now().naive_utc();
         if Orders::mark_timed_out(conn, id, now)? {
-            audit(conn, state, &order, "close", "trade.close", "timed_out", None)?;
+            audit(
+                conn,
+                state,
+                &order,
+                "close",
+                "trade.close",
+                "timed_out",
+                None,
+            )?;
             Ok(Reconciled::TimedOut)
         } else {
             let current = Orders::by_out_trade_no(conn, &order.out_trade_no)?;

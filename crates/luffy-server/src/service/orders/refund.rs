@@ -33,7 +33,8 @@ pub async fn refund(
     let lookup_no = out_trade_no.clone();
     let request_no = out_request_no.clone();
     let (order, refund) = with_db(state, move |conn, state| {
-        let order = Orders::by_out_trade_no(conn, &lookup_no)?.ok_or_else(|| ApiError::NotFound("order".into()))?;
+        let order = Orders::by_out_trade_no(conn, &lookup_no)?
+            .ok_or_else(|| ApiError::NotFound("order".into()))?;
         let remaining = order
             .total()?
             .checked_sub(order.refunded()?)
@@ -46,13 +47,21 @@ pub async fn refund(
         match Orders::start_refund(conn, &order, &request_no, amount, reason.as_deref(), now)? {
             RefundStart::New(row) | RefundStart::Repeat(row) => Ok((order, row)),
             RefundStart::Conflict(_) => Err(ApiError::rejected("该退款单号已用于其他金额或订单")),
-            RefundStart::NotRefundable(status) => Err(ApiError::rejected(format!("订单状态为{}，不能退款", status.label()))),
-            RefundStart::TooMuch { remaining } => Err(ApiError::rejected(format!("退款金额超过可退金额 {remaining}"))),
+            RefundStart::NotRefundable(status) => Err(ApiError::rejected(format!(
+                "订单状态为{}，不能退款",
+                status.label()
+            ))),
+            RefundStart::TooMuch { remaining } => Err(ApiError::rejected(format!(
+                "退款金额超过可退金额 {remaining}"
+            ))),
         }
     })
     .await?;
     let amount = luffy_db::orders::RefundRow::amount_money(&refund)?;
-    let answer = state.payments.refund(&order.out_trade_no, amount, &out_request_no).await;
+    let answer = state
+        .payments
+        .refund(&order.out_trade_no, amount, &out_request_no)
+        .await;
     let refund_id = refund.id;
     match answer {
         Ok(total) => {
@@ -69,7 +78,9 @@ pub async fn refund(
                         out_trade_no: Some(order.out_trade_no.clone()),
                         notify_id: None,
                         trade_status: None,
-                        raw: format!("out_request_no={out_request_no} amount={amount} refund_fee={total}"),
+                        raw: format!(
+                            "out_request_no={out_request_no} amount={amount} refund_fee={total}"
+                        ),
                         outcome: "refunded".into(),
                         detail: None,
                     },
@@ -87,7 +98,13 @@ pub async fn refund(
         Err(PaymentError::Business(err)) if !err.is_retryable() => {
             let detail = err.to_string();
             with_db(state, move |conn, state| {
-                Orders::finish_refund(conn, refund_id, false, Some(&detail), state.clock.now().naive_utc())?;
+                Orders::finish_refund(
+                    conn,
+                    refund_id,
+                    false,
+                    Some(&detail),
+                    state.clock.now().naive_utc(),
+                )?;
                 Ok(())
             })
             .await?;
