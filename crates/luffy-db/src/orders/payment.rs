@@ -89,17 +89,7 @@ impl Orders {
         order_id: i64,
         now: NaiveDateTime,
     ) -> Result<bool, DbError> {
-        let moved = diesel::update(
-            luffy_order::table
-                .filter(luffy_order::id.eq(order_id))
-                .filter(luffy_order::status.eq(OrderStatus::Unpaid.as_str())),
-        )
-        .set((
-            luffy_order::status.eq(OrderStatus::TimedOut.as_str()),
-            luffy_order::updated_time.eq(now),
-        ))
-        .execute(conn)?;
-        Ok(moved == 1)
+        Self::move_unpaid(conn, order_id, OrderStatus::TimedOut, now)
     }
 
     /// Moves an unpaid order to cancelled (the buyer gave up).
@@ -108,13 +98,23 @@ impl Orders {
         order_id: i64,
         now: NaiveDateTime,
     ) -> Result<bool, DbError> {
+        Self::move_unpaid(conn, order_id, OrderStatus::Cancelled, now)
+    }
+
+    /// `unpaid → to` with one conditional update; `true` when this call moved it.
+    fn move_unpaid(
+        conn: &mut DbConnection,
+        order_id: i64,
+        to: OrderStatus,
+        now: NaiveDateTime,
+    ) -> Result<bool, DbError> {
         let moved = diesel::update(
             luffy_order::table
                 .filter(luffy_order::id.eq(order_id))
                 .filter(luffy_order::status.eq(OrderStatus::Unpaid.as_str())),
         )
         .set((
-            luffy_order::status.eq(OrderStatus::Cancelled.as_str()),
+            luffy_order::status.eq(to.as_str()),
             luffy_order::updated_time.eq(now),
         ))
         .execute(conn)?;

@@ -38,6 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(second_check)),
     )
     .service(web::resource(["/api/v1/order", "/api/v1/order/list"]).route(web::get().to(my_orders)))
+    .service(
+        web::resource("/api/v1/order/{out_trade_no}/cancel").route(web::post().to(cancel_order)),
+    )
     .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
     .service(
         web::resource("/api/v1/admin/orders/{out_trade_no}/refund")
@@ -222,6 +225,17 @@ async fn my_order(
     })
     .await?;
     Ok(envelope::ok_data("ok", body))
+}
+
+/// `POST /order/{out_trade_no}/cancel/`: the buyer gives up an unpaid order.
+async fn cancel_order(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let status =
+        crate::service::orders::reconcile::cancel(&state, user.id, path.into_inner()).await?;
+    Ok(envelope::ok_data("ok", json!({"status": status.as_str()})))
 }
 
 #[derive(Deserialize)]

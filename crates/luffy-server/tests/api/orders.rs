@@ -111,6 +111,31 @@ shop_tests! {
         assert_eq!(shop.pay_as(&upper, body).await["code"], 100);
     }
 
+    async fn a_buyer_cancels_an_unpaid_order_but_not_a_paid_one(shop) {
+        let (open_no, pay_url) = shop.order(shop.catalog.linux, "99.00").await;
+        shop.open_cashier(&pay_url).await;
+        shop.sim.open(APP_ID, &open_no).unwrap();
+        let path = format!("/api/v1/order/{open_no}/cancel/");
+        shop.app.create_user("other", "other-pass", None, None, false);
+        let other = format!("jwt {}", shop.app.login("other", "other-pass").await);
+        let (status, _) = shop.app.send_json(reqwest::Method::POST, &path, &json!({}), Some(&other)).await;
+        assert_eq!(status, 404, "not someone else's order");
+        let (_, done) = shop.app.send_json(reqwest::Method::POST, &path, &json!({}), Some(&shop.auth)).await;
+        assert_eq!(done["data"]["status"], "cancelled", "{done}");
+        assert_eq!(shop.stored(&open_no).status(), OrderStatus::Cancelled);
+        assert!(shop.sim.pay(APP_ID, &open_no).is_err(), "the trade was closed at Alipay first");
+        let (_, again) = shop.app.send_json(reqwest::Method::POST, &path, &json!({}), Some(&shop.auth)).await;
+        assert_eq!(again["code"], 999);
+
+        // Paid at Alipay, notify lost: the cancel finds the payment and refuses.
+        shop.sim.inject_fault(alipay_sim::NotifyFault::Drop);
+        let (paid_no, _) = shop.buy(shop.catalog.linux, "99.00").await;
+        let path = format!("/api/v1/order/{paid_no}/cancel/");
+        let (_, refused) = shop.app.send_json(reqwest::Method::POST, &path, &json!({}), Some(&shop.auth)).await;
+        assert_eq!(refused["code"], 999, "{refused}");
+        assert_eq!(shop.stored(&paid_no).status(), OrderStatus::Paid);
+    }
+
     async fn a_full_refund_is_idempotent_and_revokes_the_grant(shop) {
         let linux = shop.catalog.linux;
         let (out_trade_no, _) = shop.buy(linux, "99.00").await;

@@ -236,3 +236,55 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     })
     .await
 }
+
+/// The buyer cancels an unpaid order: the Alipay trade is closed first, so it can no longer be
+/// paid; if Alipay says it was paid meanwhile, the payment wins and the cancel is refused.
+pub async fn cancel(
+    state: &web::Data<AppState>,
+    user_id: i64,
+    out_trade_no: String,
+) -> Result<OrderStatus, ApiError> {
+    let lookup_no = out_trade_no.clone();
+    let order = with_db(state, move |conn, _| {
+        Orders::by_out_trade_no(conn, &lookup_no)?
+            .filter(|order| order.user_id == user_id)
+            .ok_or_else(|| ApiError::NotFound("order".into()))
+    })
+    .await?;
+    if order.status() != OrderStatus::Unpaid {
+        return Err(ApiError::rejected(format!(
+            "订单状态为{}，不能取消",
+            order.status().label()
+        )));
+    }
+    let closed = state
+        .payments
+        .close(&out_trade_no)
+        .await
+        .map_err(|err| ApiError::Unavailable(format!("trade.close {out_trade_no}: {err}")))?;
+    if closed == CloseOutcome::StatusError
+        && reconcile(state, order.clone()).await? == Reconciled::Paid
+    {
+        return Err(ApiError::rejected("订单已支付，不能取消"));
+    }
+    with_db(state, move |conn, state| {
+        if Orders::mark_cancelled(conn, order.id, state.clock.now().naive_utc())? {
+            audit(
+                conn,
+                state,
+                &order,
+                "close",
+                "trade.close",
+                "cancelled",
+                None,
+            )?;
+            return Ok(OrderStatus::Cancelled);
+        }
+        let current = Orders::by_out_trade_no(conn, &order.out_trade_no)?.map(|o| o.status());
+        Err(ApiError::rejected(format!(
+            "订单状态为{}，不能取消",
+            current.unwrap_or(OrderStatus::Unpaid).label()
+        )))
+    })
+    .await
+}
