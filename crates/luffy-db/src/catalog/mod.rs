@@ -1,6 +1,7 @@
 //! The catalog's tables: rows, the public reads (list, search, detail, chapters) and the staff's
 //! writes.
 
+mod outline;
 mod read;
 mod rows;
 mod search;

@@ -112,10 +112,10 @@ impl LoginName {
         if let Ok(mobile) = Mobile::parse(text) {
             return Ok(Self::Mobile(mobile));
         }
-        if text.contains('@') {
-            if let Ok(email) = Email::parse(text) {
-                return Ok(Self::Email(email));
-            }
+        if text.contains('@')
+            && let Ok(email) = Email::parse(text)
+        {
+            return Ok(Self::Email(email));
         }
         Username::parse(text).map(Self::Username)
     }
