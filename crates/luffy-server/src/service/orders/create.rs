@@ -35,6 +35,11 @@ pub async fn create_order(
         return Err(ApiError::rejected("暂不支持该支付方式"));
     }
     let order = with_db(state, move |conn, state| {
+        let active =
+            luffy_db::account::UserRow::by_id(conn, user_id)?.is_some_and(|user| user.is_active);
+        if !active {
+            return Err(ApiError::rejected(crate::auth::FAILED));
+        }
         let mut ids = request.courses.clone();
         ids.sort_unstable();
         ids.dedup();
