@@ -10,8 +10,8 @@
 //! ```
 
 use clap::{Parser, ValueEnum};
+use luffy_load::{check_loopback, percentile};
 use std::io::Write;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -107,23 +107,6 @@ fn scenario_paths(scenario: Scenario) -> Vec<String> {
     }
 }
 
-/// Refuses any base URL whose host is not a loopback address.
-fn check_loopback(base: &str) -> Result<url::Url, String> {
-    let url = url::Url::parse(base).map_err(|err| format!("--base: {err}"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(name)) => name == "localhost",
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    if url.scheme() != "http" || !loopback {
-        return Err(format!(
-            "--base must be an http URL on loopback, got {base}"
-        ));
-    }
-    Ok(url)
-}
-
 #[derive(Debug, Default)]
 struct Tally {
     latencies_us: Vec<u32>,
@@ -168,16 +151,6 @@ async fn client_loop(
         }
     }
     tally
-}
-
-fn percentile(sorted: &[u32], fraction: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let last = sorted.len() - 1;
-    // Nearest-rank on the sorted latencies.
-    let rank = ((last as f64) * fraction).round() as usize;
-    f64::from(sorted[rank.min(last)]) / 1000.0
 }
 
 fn run(args: Args) -> Result<(), String> {

@@ -97,7 +97,7 @@ async fn pay(
                 .map_err(|_| ApiError::rejected(crate::auth::FAILED))
         })
         .transpose()?;
-    let token = crate::auth::token_from_header(header.as_deref())?
+    let token = crate::auth::token_from_header(header)?
         .ok_or_else(|| ApiError::rejected(crate::auth::NOT_PROVIDED))?;
     let claims = state.jwt.verify(token)?;
     let body: PayBody = json_body(&body)?;

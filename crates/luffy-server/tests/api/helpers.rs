@@ -254,6 +254,15 @@ pub async fn spawn_app_full(
                 );
                 return None;
             };
+            // Plain TCP on loopback: libpq's TLS (OpenSSL) tears down at process exit while
+            // server threads may still hold connections, which can crash the test binary.
+            let server = if server.contains("sslmode=") {
+                server
+            } else if server.contains('?') {
+                format!("{server}&sslmode=disable")
+            } else {
+                format!("{server}?sslmode=disable")
+            };
             let admin_url = DatabaseUrl::parse(&server).expect("LUFFY_TEST_POSTGRES_URL");
             let database = format!("luffy_test_{}", uuid::Uuid::new_v4().simple());
             let mut admin = DbConnection::open(&admin_url).unwrap();
