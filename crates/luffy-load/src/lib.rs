@@ -1,4 +1,5 @@
-//! Shared pieces of Luffy's load harnesses: loopback-only targets and latency percentiles.
+//! Shared pieces of Luffy's load and reliability harnesses: loopback-only targets, latency
+//! percentiles, the courses a buyer can order, and the order number inside a pay URL.
 
 use std::net::IpAddr;
 
@@ -27,4 +28,50 @@ pub fn percentile(sorted: &[u32], fraction: f64) -> f64 {
     let last = sorted.len() - 1;
     let rank = ((last as f64) * fraction).round() as usize;
     f64::from(sorted[rank.min(last)]) / 1000.0
+}
+
+/// The visible courses with a price above zero, as `(id, price)`, from the first 30 list pages.
+pub async fn priced_courses(
+    client: &reqwest::Client,
+    base: &str,
+) -> Result<Vec<(i64, String)>, String> {
+    let mut courses = Vec::new();
+    for page in 1..=30 {
+        let body: serde_json::Value = client
+            .get(format!(
+                "{base}/api/v1/course/actual/?page_size=10&page={page}"
+            ))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(results) = body["data"]["results"].as_array() else {
+            break;
+        };
+        courses.extend(results.iter().filter_map(|c| {
+            let price = c["price"].as_str()?;
+            (price != "0.00")
+                .then(|| (c["id"].as_i64(), price.to_owned()))
+                .and_then(|(id, p)| id.map(|id| (id, p)))
+        }));
+    }
+    if courses.is_empty() {
+        return Err("no priced course".into());
+    }
+    Ok(courses)
+}
+
+/// The `out_trade_no` inside a page-pay URL's `biz_content`.
+pub fn out_trade_no_of(pay_url: &str) -> Option<String> {
+    let url = url::Url::parse(pay_url).ok()?;
+    let biz = url
+        .query_pairs()
+        .find(|(k, _)| k == "biz_content")?
+        .1
+        .into_owned();
+    serde_json::from_str::<serde_json::Value>(&biz).ok()?["out_trade_no"]
+        .as_str()
+        .map(str::to_owned)
 }

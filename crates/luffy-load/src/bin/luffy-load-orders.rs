@@ -18,7 +18,7 @@
 
 use alipay_sdk::{PrivateKey, SignType};
 use clap::Parser;
-use luffy_load::{check_loopback, percentile};
+use luffy_load::{check_loopback, out_trade_no_of, percentile, priced_courses};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -339,48 +339,4 @@ fn signed_notify(
     alipay_sdk::gateway::sign_notify(&params, key, SignType::Rsa2)
         .map(|form| form.encoded)
         .map_err(|e| e.to_string())
-}
-
-async fn priced_courses(
-    client: &reqwest::Client,
-    base: &str,
-) -> Result<Vec<(i64, String)>, String> {
-    let mut courses = Vec::new();
-    for page in 1..=10 {
-        let body: Value = client
-            .get(format!(
-                "{base}/api/v1/course/actual/?page_size=10&page={page}"
-            ))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(results) = body["data"]["results"].as_array() else {
-            break;
-        };
-        courses.extend(results.iter().filter_map(|c| {
-            let price = c["price"].as_str()?;
-            (price != "0.00")
-                .then(|| (c["id"].as_i64(), price.to_owned()))
-                .and_then(|(id, p)| id.map(|id| (id, p)))
-        }));
-    }
-    if courses.is_empty() {
-        return Err("no priced course".into());
-    }
-    Ok(courses)
-}
-
-fn out_trade_no_of(pay_url: &str) -> Option<String> {
-    let url = url::Url::parse(pay_url).ok()?;
-    let biz = url
-        .query_pairs()
-        .find(|(k, _)| k == "biz_content")?
-        .1
-        .into_owned();
-    serde_json::from_str::<Value>(&biz).ok()?["out_trade_no"]
-        .as_str()
-        .map(str::to_owned)
 }

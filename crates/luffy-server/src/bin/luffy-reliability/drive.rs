@@ -4,6 +4,7 @@
 use crate::Args;
 use crate::cluster::{APP_ID, BUYER_PASSWORD, Cluster};
 use alipay_sim::NotifyFault;
+use luffy_load::{out_trade_no_of, priced_courses};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -68,38 +69,6 @@ pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String>
     result.replica_kills = kills;
     result.postgres_restarts = restarts;
     Ok(result)
-}
-
-async fn priced_courses(
-    client: &reqwest::Client,
-    base: &str,
-) -> Result<Vec<(i64, String)>, String> {
-    let mut courses = Vec::new();
-    for page in 1..=30 {
-        let url = format!("{base}/api/v1/course/actual/?page_size=10&page={page}");
-        let body: Value = client
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(results) = body["data"]["results"].as_array() else {
-            break;
-        };
-        for course in results {
-            if let (Some(id), Some(price)) = (course["id"].as_i64(), course["price"].as_str())
-                && price != "0.00"
-            {
-                courses.push((id, price.to_owned()));
-            }
-        }
-    }
-    if courses.is_empty() {
-        return Err("no priced course to buy".into());
-    }
-    Ok(courses)
 }
 
 async fn login(client: &reqwest::Client, base: &str, username: &str) -> Result<String, String> {
@@ -196,17 +165,6 @@ async fn buyer(
 fn record(shared: &Arc<Mutex<Driven>>, change: impl FnOnce(&mut Driven)) {
     let mut driven = shared.lock().unwrap_or_else(|p| p.into_inner());
     change(&mut driven);
-}
-
-fn out_trade_no_of(pay_url: &str) -> Option<String> {
-    let url = url::Url::parse(pay_url).ok()?;
-    let biz = url
-        .query_pairs()
-        .find(|(k, _)| k == "biz_content")?
-        .1
-        .into_owned();
-    let biz: Value = serde_json::from_str(&biz).ok()?;
-    biz["out_trade_no"].as_str().map(str::to_owned)
 }
 
 /// Kills a replica at 25 % of the run and another at 75 % (restarting each 2 s later), and
