@@ -172,8 +172,30 @@ async fn reorder_and_corrupt_signature_faults() {
     );
 }
 
+/// Calls the control API: `POST` (with an optional JSON body) or `GET`; returns status and JSON.
+async fn control(
+    fx: &Fixture,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = fx
+        .http
+        .request(method, format!("{}/control/{path}", fx.running.base_url));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
 #[actix_web::test]
 async fn the_control_api_drives_the_same_actions_over_http() {
+    use reqwest::Method;
     let fx = start().await;
     let request = PagePay::new(
         "课程",
@@ -186,104 +208,63 @@ async fn the_control_api_drives_the_same_actions_over_http() {
         .send()
         .await
         .unwrap();
-    let base = &fx.running.base_url;
-    let fault = fx
-        .http
-        .post(format!("{base}/control/faults"))
-        .json(&serde_json::json!({"kind": "delay", "secs": 60}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fault.status(), 200);
-    let paid: serde_json::Value = fx
-        .http
-        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/pay"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, _) = control(
+        &fx,
+        Method::POST,
+        "faults",
+        Some(serde_json::json!({"kind": "delay", "secs": 60})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, paid) = control(
+        &fx,
+        Method::POST,
+        &format!("trades/{APP_ID}/CTRL_1/pay"),
+        None,
+    )
+    .await;
     assert_eq!(paid["trade"]["state"]["trade"], "TRADE_SUCCESS");
     assert!(paid["return_query"].as_str().unwrap().contains("sign="));
-    let delivered: serde_json::Value = fx
-        .http
-        .post(format!("{base}/control/notifies/deliver"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, delivered) = control(&fx, Method::POST, "notifies/deliver", None).await;
     assert_eq!(
         delivered.as_array().unwrap().len(),
         0,
         "delayed by the fault"
     );
-    fx.http
-        .post(format!("{base}/control/clock/advance"))
-        .json(&serde_json::json!({"secs": 60}))
-        .send()
-        .await
-        .unwrap();
-    let delivered: serde_json::Value = fx
-        .http
-        .post(format!("{base}/control/notifies/deliver"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    control(
+        &fx,
+        Method::POST,
+        "clock/advance",
+        Some(serde_json::json!({"secs": 60})),
+    )
+    .await;
+    let (_, delivered) = control(&fx, Method::POST, "notifies/deliver", None).await;
     assert_eq!(delivered[0]["acknowledged"], true);
-    let notifies: serde_json::Value = fx
-        .http
-        .get(format!("{base}/control/notifies"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, notifies) = control(&fx, Method::GET, "notifies", None).await;
     assert_eq!(notifies[0]["attempts"].as_array().unwrap().len(), 1);
-    let expired = fx
-        .http
-        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/expire"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(expired.status(), 409, "a paid trade cannot be expired");
-    let refund = fx
-        .http
-        .post(format!("{base}/control/trades/{APP_ID}/CTRL_1/refund"))
-        .json(&serde_json::json!({"amount": "3.00"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refund.status(), 200);
-    let keys: serde_json::Value = fx
-        .http
-        .get(format!("{base}/control/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (expired, _) = control(
+        &fx,
+        Method::POST,
+        &format!("trades/{APP_ID}/CTRL_1/expire"),
+        None,
+    )
+    .await;
+    assert_eq!(expired, 409, "a paid trade cannot be expired");
+    let (refund, _) = control(
+        &fx,
+        Method::POST,
+        &format!("trades/{APP_ID}/CTRL_1/refund"),
+        Some(serde_json::json!({"amount": "3.00"})),
+    )
+    .await;
+    assert_eq!(refund, 200);
+    let (_, keys) = control(&fx, Method::GET, "keys", None).await;
     assert!(
         keys["alipay_public_key_pem"]
             .as_str()
             .unwrap()
             .contains("PUBLIC KEY")
     );
-    let trades: serde_json::Value = fx
-        .http
-        .get(format!("{base}/control/trades"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, trades) = control(&fx, Method::GET, "trades", None).await;
     assert_eq!(trades.as_array().unwrap().len(), 1);
 }
