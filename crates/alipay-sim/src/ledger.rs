@@ -186,10 +186,7 @@ impl Ledger {
         trade: TradeRef<'_>,
         now: DateTime<Utc>,
     ) -> Result<&Trade, GatewayError> {
-        let key = self
-            .find_key(app_id, trade)
-            .ok_or_else(GatewayError::trade_not_exist)?;
-        self.expire_if_due(&key, now);
+        let key = self.locate(app_id, trade, now)?;
         if self
             .trades
             .get(&key)
@@ -214,10 +211,7 @@ impl Ledger {
         trade: TradeRef<'_>,
         now: DateTime<Utc>,
     ) -> Result<&Trade, GatewayError> {
-        let key = self
-            .find_key(app_id, trade)
-            .ok_or_else(GatewayError::trade_not_exist)?;
-        self.expire_if_due(&key, now);
+        let key = self.locate(app_id, trade, now)?;
         let current = self
             .trades
             .get(&key)
@@ -260,10 +254,7 @@ impl Ledger {
         trade: TradeRef<'_>,
         now: DateTime<Utc>,
     ) -> Result<&Trade, GatewayError> {
-        let key = self
-            .find_key(app_id, trade)
-            .ok_or_else(GatewayError::trade_not_exist)?;
-        self.expire_if_due(&key, now);
+        let key = self.locate(app_id, trade, now)?;
         let trade = self
             .trades
             .get_mut(&key)
@@ -302,10 +293,7 @@ impl Ledger {
         trade: TradeRef<'_>,
         now: DateTime<Utc>,
     ) -> Result<&Trade, GatewayError> {
-        let key = self
-            .find_key(app_id, trade)
-            .ok_or_else(GatewayError::trade_not_exist)?;
-        self.expire_if_due(&key, now);
+        let key = self.locate(app_id, trade, now)?;
         let trade = self
             .trades
             .get(&key)
@@ -433,6 +421,20 @@ impl Ledger {
                 .filter(|key| key.0 == app_id)
                 .cloned(),
         }
+    }
+
+    /// The key of the trade named by `trade`, after closing it if its deadline has passed.
+    fn locate(
+        &mut self,
+        app_id: &str,
+        trade: TradeRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(String, String), GatewayError> {
+        let key = self
+            .find_key(app_id, trade)
+            .ok_or_else(GatewayError::trade_not_exist)?;
+        self.expire_if_due(&key, now);
+        Ok(key)
     }
 
     /// An unpaid trade past its deadline is closed, as Alipay closes it by itself.
