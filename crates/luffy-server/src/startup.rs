@@ -154,6 +154,11 @@ impl Application {
 
         let app_state = web::Data::new(state.clone());
         let simulator = simulator_routes(&state);
+        let media_dir = state.config.media_dir.clone();
+        std::fs::create_dir_all(&media_dir).map_err(|err| StartupError::DataDir {
+            path: media_dir.display().to_string(),
+            reason: err.to_string(),
+        })?;
         if let Some(interval) = state.config.sweeper_interval_secs.filter(|secs| *secs > 0) {
             crate::sweeper::spawn(app_state.clone(), std::time::Duration::from_secs(interval));
         }
@@ -166,7 +171,11 @@ impl Application {
                 app = app
                     .service(web::scope(crate::adapters::alipay::SIMULATOR_PATH).configure(routes));
             }
-            app.configure(api::configure)
+            // Local media: files under the media dir, with range requests (videos seek),
+            // ETag and Last-Modified; no directory listings, no hidden files, no escaping the
+            // folder.
+            app.service(actix_files::Files::new("/media", &media_dir))
+                .configure(api::configure)
         })
         .shutdown_timeout(10);
         if let Some(workers) = workers {

@@ -14,6 +14,7 @@ mod admin;
 mod catalog;
 mod fixtures;
 mod health;
+mod media;
 #[macro_use]
 mod shop;
 mod offline_purchase;
