@@ -135,11 +135,6 @@ impl Orders {
         Ok(owned.into_iter().collect())
     }
 
-    /// Whether the user owns `course_id` now.
-    pub fn owns(conn: &mut DbConnection, user_id: i64, course_id: i64) -> Result<bool, DbError> {
-        Ok(!Self::owned_courses(conn, user_id, &[course_id])?.is_empty())
-    }
-
     /// Creates the order and all its lines in one transaction: both exist, or neither.
     pub fn create(conn: &mut DbConnection, order: &NewOrder) -> Result<OrderRow, DbError> {
         write_transaction(conn, |conn| {

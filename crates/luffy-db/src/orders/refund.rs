@@ -263,15 +263,6 @@ impl Orders {
         .execute(conn)?;
         Ok(())
     }
-
-    /// The refund requests of an order, oldest first.
-    pub fn refunds_of(conn: &mut DbConnection, order_id: i64) -> Result<Vec<RefundRow>, DbError> {
-        Ok(luffy_refund::table
-            .filter(luffy_refund::order_id.eq(order_id))
-            .order(luffy_refund::id)
-            .select(RefundRow::as_select())
-            .load(conn)?)
-    }
 }
 
 impl RefundRow {
