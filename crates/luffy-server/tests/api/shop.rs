@@ -269,10 +269,7 @@ pub async fn post_notify_to(client: &reqwest::Client, address: &str, body: &str)
 
 /// The out_trade_no inside a pay URL's biz_content.
 pub fn out_trade_no_of(pay_url: &str) -> String {
-    biz_content_of(pay_url)["out_trade_no"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    luffy_load::out_trade_no_of(pay_url).unwrap()
 }
 
 /// The biz_content of a pay URL.

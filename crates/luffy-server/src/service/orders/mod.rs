@@ -15,6 +15,16 @@ use crate::state::AppState;
 use actix_web::web;
 use luffy_db::DbConnection;
 
+/// The audit outcome of applying a payment.
+pub fn payment_outcome(applied: luffy_db::orders::PaymentApplied) -> &'static str {
+    use luffy_db::orders::PaymentApplied;
+    match applied {
+        PaymentApplied::Transitioned { late: false } => "paid",
+        PaymentApplied::Transitioned { late: true } => "paid_late",
+        PaymentApplied::AlreadyPaid => "duplicate",
+    }
+}
+
 /// Runs `work` with a pooled connection on the blocking pool.
 pub async fn with_db<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, ApiError>
 where

@@ -13,9 +13,7 @@ use actix_web::web;
 use alipay_sdk::Notification;
 use luffy_db::DbConnection;
 use luffy_db::account::Throttles;
-use luffy_db::orders::{
-    NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent,
-};
+use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent};
 use luffy_domain::account::{Throttle, ThrottleRule};
 use luffy_domain::order::{PaymentSettlement, check_payment, settle_payment};
 
@@ -156,11 +154,9 @@ fn settle(
                 buyer_id: notice.buyer_id.clone(),
                 pay_time,
             };
-            Ok(match Orders::mark_paid(conn, order, &facts, now)? {
-                PaymentApplied::Transitioned { late: false } => "paid",
-                PaymentApplied::Transitioned { late: true } => "paid_late",
-                PaymentApplied::AlreadyPaid => "duplicate",
-            })
+            Ok(super::payment_outcome(Orders::mark_paid(
+                conn, order, &facts, now,
+            )?))
         }
     }
 }

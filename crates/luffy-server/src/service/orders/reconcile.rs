@@ -7,9 +7,7 @@ use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
-use luffy_db::orders::{
-    NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentApplied, PaymentEvent,
-};
+use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent};
 use luffy_domain::order::{OrderStatus, PaymentSettlement, check_payment, settle_payment};
 
 /// How long a sweeper's claim on an order lasts (another replica may take it after, so a
@@ -100,11 +98,7 @@ fn apply_lookup(
                 buyer_id: buyer_id.clone(),
                 pay_time: now,
             };
-            let outcome = match Orders::mark_paid(conn, order, &facts, now)? {
-                PaymentApplied::Transitioned { late: false } => "paid",
-                PaymentApplied::Transitioned { late: true } => "paid_late",
-                PaymentApplied::AlreadyPaid => "duplicate",
-            };
+            let outcome = super::payment_outcome(Orders::mark_paid(conn, order, &facts, now)?);
             audit(conn, state, order, "query", raw, outcome, None)?;
             Ok(Reconciled::Paid)
         }
