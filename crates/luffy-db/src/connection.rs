@@ -79,7 +79,7 @@ fn strip_password(text: &str) -> String {
         .join(" ")
 }
 
-/// Runs `work` in a transaction that will write.
+/// Runs `work` in a transaction that will write; called inside another, it is a savepoint of it.
 ///
 /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front: a
 /// deferred transaction that reads and then writes can fail with `SQLITE_BUSY` when two
@@ -93,11 +93,15 @@ where
     E: From<diesel::result::Error>,
 {
     type Manager = <DbConnection as Connection>::TransactionManager;
+    let nested = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()?
+        .is_some();
     match conn {
-        DbConnection::Sqlite(inner) => {
+        // Inside a transaction already (it holds the write lock): a savepoint.
+        DbConnection::Sqlite(inner) if !nested => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
         }
-        DbConnection::Postgres(_) => Manager::begin_transaction(conn)?,
+        _ => Manager::begin_transaction(conn)?,
     }
     match work(conn) {
         Ok(value) => {

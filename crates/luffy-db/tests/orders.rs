@@ -74,3 +74,40 @@ fn the_created_order_is_the_stored_order() {
             .is_unique_violation()
     );
 }
+
+#[test]
+fn a_write_transaction_inside_another_is_a_savepoint() {
+    use diesel::prelude::*;
+    use luffy_db::schema::luffy_user;
+    let dir = tempfile::tempdir().unwrap();
+    let url =
+        DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+    run_migrations(&url).unwrap();
+    let mut conn = DbConnection::open(&url).unwrap();
+    let user = |name: &str| NewUser {
+        username: name.into(),
+        password_hash: "x".into(),
+        mobile: None,
+        email: None,
+        icon: None,
+        is_staff: false,
+        is_superuser: false,
+        is_active: true,
+        date_joined: chrono::Utc::now().naive_utc(),
+    };
+    luffy_db::write_transaction(&mut conn, |conn| {
+        UserRow::insert(conn, &user("kept"))?;
+        let inner: Result<(), luffy_db::DbError> = luffy_db::write_transaction(conn, |conn| {
+            UserRow::insert(conn, &user("undone"))?;
+            Err(luffy_db::DbError::NotFound("on purpose"))
+        });
+        assert!(inner.is_err());
+        Ok::<_, luffy_db::DbError>(())
+    })
+    .unwrap();
+    let names: Vec<String> = luffy_user::table
+        .select(luffy_user::username)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(names, vec!["kept".to_owned()]);
+}

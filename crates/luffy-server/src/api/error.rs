@@ -80,6 +80,12 @@ impl From<luffy_domain::DomainError> for ApiError {
     }
 }
 
+impl From<diesel::result::Error> for ApiError {
+    fn from(err: diesel::result::Error) -> Self {
+        luffy_db::DbError::from(err).into()
+    }
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(err: actix_web::error::BlockingError) -> Self {
         ApiError::Internal(format!("blocking task failed: {err}"))

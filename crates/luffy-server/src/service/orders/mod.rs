@@ -25,6 +25,19 @@ pub fn payment_outcome(applied: luffy_db::orders::PaymentApplied) -> &'static st
     }
 }
 
+/// Like [`with_db`], in one write transaction: a state change and its audit row are committed
+/// together or not at all (a crash in between can no longer leave a transition unaudited).
+pub async fn with_db_tx<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &AppState) -> Result<T, ApiError> + Send + 'static,
+{
+    with_db(state, move |conn, state| {
+        luffy_db::write_transaction(conn, |conn| work(conn, state))
+    })
+    .await
+}
+
 /// Runs `work` with a pooled connection on the blocking pool.
 pub async fn with_db<T, F>(state: &web::Data<AppState>, work: F) -> Result<T, ApiError>
 where

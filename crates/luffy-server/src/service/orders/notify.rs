@@ -5,7 +5,7 @@
 //! out-of-order notify changes nothing twice. Every notify is kept in the audit trail with its
 //! raw form. Bad signatures are throttled per client address; a validly signed notify never is.
 
-use super::with_db;
+use super::{with_db, with_db_tx};
 use crate::adapters::alipay::evidence;
 use crate::api::ApiError;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub async fn handle_notify(
     let raw = String::from_utf8_lossy(&body).into_owned();
     match state.payments.verify_notify(&body) {
         Ok(notice) => {
-            with_db(state, move |conn, state| {
+            with_db_tx(state, move |conn, state| {
                 apply_verified(conn, state, &notice, raw, client)
             })
             .await

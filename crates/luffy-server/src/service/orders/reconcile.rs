@@ -1,7 +1,7 @@
 //! Asking Alipay (`trade.query`) when a notify is late, and the sweeper that does so on a
 //! schedule and closes orders past their timeout.
 
-use super::with_db;
+use super::{with_db, with_db_tx};
 use crate::adapters::alipay::{CloseOutcome, TradeLookup};
 use crate::api::ApiError;
 use crate::state::AppState;
@@ -55,7 +55,7 @@ pub async fn reconcile(
         .map_err(|err| {
             ApiError::Unavailable(format!("trade.query {}: {err}", order.out_trade_no))
         })?;
-    with_db(state, move |conn, state| {
+    with_db_tx(state, move |conn, state| {
         apply_lookup(conn, state, &order, &lookup)
     })
     .await
@@ -206,7 +206,7 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     {
         return Ok(Reconciled::Paid);
     }
-    with_db(state, move |conn, state| {
+    with_db_tx(state, move |conn, state| {
         let now = state.clock.now().naive_utc();
         if Orders::mark_timed_out(conn, id, now)? {
             audit(
@@ -261,7 +261,7 @@ pub async fn cancel(
     {
         return Err(ApiError::rejected("订单已支付，不能取消"));
     }
-    with_db(state, move |conn, state| {
+    with_db_tx(state, move |conn, state| {
         if Orders::mark_cancelled(conn, order.id, state.clock.now().naive_utc())? {
             audit(
                 conn,

@@ -1,6 +1,6 @@
 //! Refunds by staff: idempotent per `out_request_no`, at Alipay and here.
 
-use super::with_db;
+use super::{with_db, with_db_tx};
 use crate::adapters::alipay::PaymentError;
 use crate::api::ApiError;
 use crate::state::AppState;
@@ -65,7 +65,7 @@ pub async fn refund(
     let refund_id = refund.id;
     match answer {
         Ok(total) => {
-            with_db(state, move |conn, state| {
+            with_db_tx(state, move |conn, state| {
                 let now = state.clock.now().naive_utc();
                 Orders::apply_refunded_total(conn, &order, total, now)?;
                 Orders::finish_refund(conn, refund_id, true, None, now)?;
