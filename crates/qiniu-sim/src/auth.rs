@@ -5,7 +5,7 @@ use qiniu_sdk::UploadToken;
 use qiniu_sdk::sign::{SignableRequest, qiniu_date};
 
 use crate::error::SimError;
-use crate::state::{SimState, now_secs};
+use crate::state::SimState;
 
 /// Parses a token and checks its access key and signature (401 `bad token` otherwise).
 pub fn verify_upload_token(state: &SimState, raw: &str) -> Result<UploadToken, SimError> {
@@ -32,10 +32,10 @@ pub fn up_token_from_header(state: &SimState, req: &HttpRequest) -> Result<Uploa
     verify_upload_token(state, raw)
 }
 
-/// 401 `token out of date` once the deadline has passed.
-pub fn check_deadline(token: &UploadToken) -> Result<(), SimError> {
+/// 401 `token out of date` once the deadline has passed on the simulator's clock.
+pub fn check_deadline(state: &SimState, token: &UploadToken) -> Result<(), SimError> {
     match token.deadline() {
-        Some(deadline) if deadline >= now_secs() => Ok(()),
+        Some(deadline) if deadline >= state.now_secs() => Ok(()),
         _ => Err(SimError::new(401, "token out of date")),
     }
 }
@@ -131,9 +131,11 @@ pub fn verify_management(state: &SimState, req: &HttpRequest, body: &[u8]) -> Re
 
 fn check_skew(state: &SimState, date: &str) -> Result<(), SimError> {
     let skew = state.config.max_clock_skew.as_secs();
-    let now = std::time::SystemTime::now();
-    let earliest = now - state.config.max_clock_skew;
-    let latest = now + state.config.max_clock_skew;
+    let now = state.now();
+    let earliest = now
+        .checked_sub(state.config.max_clock_skew)
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let latest = now.checked_add(state.config.max_clock_skew).unwrap_or(now);
     // The format sorts lexicographically, so comparing strings compares times.
     if date < qiniu_date(earliest).as_str() || date > qiniu_date(latest).as_str() {
         return Err(SimError::new(

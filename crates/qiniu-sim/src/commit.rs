@@ -9,7 +9,7 @@ use qiniu_sdk::sign::{SignableRequest, UrlParts};
 
 use crate::auth::{check_deadline, mime_allowed};
 use crate::error::SimError;
-use crate::state::{SimState, StoredObject, lock, now_put_time};
+use crate::state::{SimState, StoredObject, lock};
 
 /// An upload whose bytes sit in a temporary file, waiting to be committed.
 #[derive(Debug)]
@@ -145,7 +145,7 @@ fn store(
     token: &UploadToken,
     incoming: &Incoming,
 ) -> Result<StoredObject, SimError> {
-    check_deadline(token)?;
+    check_deadline(state, token)?;
     if let Some(limit) = token.int_field("fsizeLimit")
         && i64::try_from(incoming.fsize).unwrap_or(i64::MAX) > limit
     {
@@ -187,7 +187,7 @@ fn store(
         fsize: incoming.fsize,
         hash: incoming.hash.clone(),
         mime_type: incoming.mime_type.clone(),
-        put_time: now_put_time(),
+        put_time: state.now_put_time(),
         fname: incoming.fname.clone(),
         metadata: incoming.metadata.clone(),
         path,

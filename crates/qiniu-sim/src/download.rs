@@ -7,7 +7,7 @@ use futures_util::stream;
 use percent_encoding::percent_decode_str;
 
 use crate::error::SimError;
-use crate::state::{SimState, now_secs};
+use crate::state::SimState;
 
 /// Checks `e` and `token` the way a private bucket does (401 otherwise).
 fn check_private_url(state: &SimState, req: &HttpRequest) -> Result<(), SimError> {
@@ -25,7 +25,7 @@ fn check_private_url(state: &SimState, req: &HttpRequest) -> Result<(), SimError
     if state.credentials.sign(url.as_bytes()) != token {
         return Err(SimError::new(401, "download token auth failed"));
     }
-    if deadline < now_secs() {
+    if deadline < state.now_secs() {
         return Err(SimError::new(401, "token out of date"));
     }
     Ok(())

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::auth::verify_management;
 use crate::error::SimError;
-use crate::state::{SimState, StoredObject, lock, now_put_time};
+use crate::state::{SimState, StoredObject, lock};
 
 fn decode_entry(state: &SimState, entry: &str) -> Result<(String, String), SimError> {
     let raw = decode_base64_any(entry).ok_or_else(|| SimError::bad_request("invalid entry"))?;
@@ -90,7 +90,7 @@ fn transfer(
             bucket: dst_bucket,
             key: dst_key,
             path,
-            put_time: now_put_time(),
+            put_time: state.now_put_time(),
             ..source
         },
     );

@@ -15,7 +15,7 @@ use crate::auth::{check_deadline, resolve_key, up_token_from_header};
 use crate::commit::{Incoming, commit};
 use crate::error::SimError;
 use crate::receive::{drain, receive_to_file};
-use crate::state::{SimState, StoredPart, Upload, lock, now_put_time, now_secs};
+use crate::state::{SimState, StoredPart, Upload, lock};
 
 const MIN_PART: u64 = 1024 * 1024;
 const MAX_PART: u64 = 1024 * 1024 * 1024;
@@ -48,13 +48,16 @@ fn authorize(
     Ok((token, key))
 }
 
+/// The upload `id` of `bucket`, unless it is unknown, expired (on the simulator's clock) or
+/// forcibly expired (404 `no such uploadId`).
 fn live_upload<'a>(
     uploads: &'a mut std::collections::HashMap<String, Upload>,
     id: &str,
     bucket: &str,
+    now_secs: u64,
 ) -> Result<&'a mut Upload, SimError> {
     match uploads.get_mut(id) {
-        Some(u) if !u.expired && u.expire_at >= now_secs() && u.bucket == bucket => Ok(u),
+        Some(u) if !u.expired && u.expire_at >= now_secs && u.bucket == bucket => Ok(u),
         _ => Err(SimError::not_found("no such uploadId")),
     }
 }
@@ -67,9 +70,11 @@ pub async fn init(
 ) -> Result<HttpResponse, SimError> {
     let (bucket, encoded_key) = path.into_inner();
     let (token, key) = authorize(&state, &req, &bucket, &encoded_key)?;
-    check_deadline(&token)?;
-    let id = format!("sim{:08x}{:016x}", state.next_id(), now_put_time());
-    let expire_at = now_secs() + state.config.upload_id_ttl.as_secs();
+    check_deadline(&state, &token)?;
+    let id = format!("sim{:08x}{:016x}", state.next_id(), state.now_put_time());
+    let expire_at = state
+        .now_secs()
+        .saturating_add(state.config.upload_id_ttl.as_secs());
     std::fs::create_dir_all(state.config.data_dir.join("parts").join(&id))?;
     lock(&state.uploads).insert(
         id.clone(),
@@ -84,7 +89,8 @@ pub async fn init(
     Ok(HttpResponse::Ok().json(json!({"uploadId": id, "expireAt": expire_at})))
 }
 
-/// `PUT …/uploads/{id}/{part}`: stores one part.
+/// `PUT …/uploads/{id}/{part}`: stores one part (after the delay set by
+/// [`SimState::delay_parts`], if any).
 pub async fn upload_part(
     state: web::Data<SimState>,
     req: HttpRequest,
@@ -94,12 +100,14 @@ pub async fn upload_part(
     state
         .part_requests
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    // The delay comes before the body is read, as if the part were still on its way.
+    state.wait_part_delay().await;
     let (bucket, encoded_key, id, number) = path.into_inner();
     let checked = authorize(&state, &req, &bucket, &encoded_key).and_then(|_| {
         if !(1..=MAX_PART_NUMBER).contains(&number) {
             return Err(SimError::bad_request("invalid part number"));
         }
-        live_upload(&mut lock(&state.uploads), &id, &bucket).map(|_| ())
+        live_upload(&mut lock(&state.uploads), &id, &bucket, state.now_secs()).map(|_| ())
     });
     if let Err(err) = checked {
         drain(payload).await;
@@ -127,7 +135,7 @@ pub async fn upload_part(
     let etag = urlsafe_base64(&received.part.digest);
     {
         let mut uploads = lock(&state.uploads);
-        let upload = match live_upload(&mut uploads, &id, &bucket) {
+        let upload = match live_upload(&mut uploads, &id, &bucket, state.now_secs()) {
             Ok(upload) => upload,
             Err(err) => {
                 let _ = std::fs::remove_file(&temp_path);
@@ -143,7 +151,7 @@ pub async fn upload_part(
                 md5: received.md5.clone(),
                 digest: received.part,
                 path: final_path,
-                put_time: now_put_time(),
+                put_time: state.now_put_time(),
             },
         );
     }
@@ -203,7 +211,7 @@ pub async fn complete(
     }
     let parts: Vec<StoredPart> = {
         let mut uploads = lock(&state.uploads);
-        let upload = live_upload(&mut uploads, &id, &bucket)?;
+        let upload = live_upload(&mut uploads, &id, &bucket, state.now_secs())?;
         let mut previous = 0;
         let mut chosen = Vec::with_capacity(request.parts.len());
         for wanted in &request.parts {
@@ -275,7 +283,7 @@ pub async fn abort(
 ) -> Result<HttpResponse, SimError> {
     let (bucket, encoded_key, id) = path.into_inner();
     authorize(&state, &req, &bucket, &encoded_key)?;
-    live_upload(&mut lock(&state.uploads), &id, &bucket)?;
+    live_upload(&mut lock(&state.uploads), &id, &bucket, state.now_secs())?;
     remove_upload(&state, &id);
     Ok(HttpResponse::Ok().json(json!({})))
 }
@@ -299,7 +307,7 @@ pub async fn list_parts(
     let (bucket, encoded_key, id) = path.into_inner();
     authorize(&state, &req, &bucket, &encoded_key)?;
     let mut uploads = lock(&state.uploads);
-    let upload = live_upload(&mut uploads, &id, &bucket)?;
+    let upload = live_upload(&mut uploads, &id, &bucket, state.now_secs())?;
     let max = query.max_parts.unwrap_or(1000).clamp(1, 1000);
     let after = query.part_number_marker.unwrap_or(0);
     let page: Vec<(&u32, &StoredPart)> = upload.parts.range(after + 1..).take(max).collect();

@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use qiniu_sdk::Credentials;
 use qiniu_sdk::etag::PartDigest;
@@ -85,28 +85,21 @@ pub struct SimState {
     pub(crate) parts_stored: AtomicU64,
     pub(crate) form_requests: AtomicU64,
     pub(crate) callbacks_sent: AtomicU64,
+    /// Seconds added to the real clock to give the simulator's "now".
+    clock_offset_secs: AtomicI64,
+    /// Wait before each part upload is handled, in nanoseconds.
+    part_delay_nanos: AtomicU64,
     next_id: AtomicU64,
 }
+
+/// How often a waiting part upload re-reads the part delay.
+const PART_DELAY_RECHECK: Duration = Duration::from_millis(10);
 
 /// Locks a mutex, recovering the data if a holder panicked.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Unix seconds now.
-pub(crate) fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// Now in Qiniu's 100 ns units.
-pub(crate) fn now_put_time() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos() / 100).unwrap_or(i64::MAX))
 }
 
 impl SimState {
@@ -124,8 +117,101 @@ impl SimState {
             parts_stored: AtomicU64::new(0),
             form_requests: AtomicU64::new(0),
             callbacks_sent: AtomicU64::new(0),
+            clock_offset_secs: AtomicI64::new(0),
+            part_delay_nanos: AtomicU64::new(0),
             next_id: AtomicU64::new(1),
         })
+    }
+
+    /// The simulator's current time: the real clock shifted by the clock offset.
+    ///
+    /// Upload-token and download-URL deadlines, upload id expiry, `putTime` and the
+    /// `X-Qiniu-Date` skew check all use this time.
+    pub fn now(&self) -> SystemTime {
+        let offset = self.clock_offset_secs();
+        let shift = Duration::from_secs(offset.unsigned_abs());
+        let real = SystemTime::now();
+        let shifted = if offset >= 0 {
+            real.checked_add(shift)
+        } else {
+            real.checked_sub(shift)
+        };
+        shifted.unwrap_or(real)
+    }
+
+    /// The simulator's current time in Unix seconds.
+    pub fn now_secs(&self) -> u64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// The simulator's current time in Qiniu's 100 ns units (as in `putTime`).
+    pub(crate) fn now_put_time(&self) -> i64 {
+        self.now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_nanos() / 100).unwrap_or(i64::MAX))
+    }
+
+    /// Shifts the simulator's clock `offset` seconds away from the real clock (negative: into
+    /// the past; 0: back to real time). Replaces any earlier offset.
+    ///
+    /// Deadlines of upload tokens and private download URLs, upload id expiry, `putTime` and the
+    /// `X-Qiniu-Date` skew check all follow the shifted clock, so a test can move time forward
+    /// and watch a token or URL expire without waiting.
+    pub fn set_clock_offset_secs(&self, offset: i64) {
+        self.clock_offset_secs.store(offset, Ordering::SeqCst);
+    }
+
+    /// Moves the simulator's clock by `secs` seconds (negative: backwards), on top of the
+    /// current offset.
+    pub fn advance_clock(&self, secs: i64) {
+        // `fetch_update` with a closure that always returns `Some` cannot fail.
+        let _ =
+            self.clock_offset_secs
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+                    Some(current.saturating_add(secs))
+                });
+    }
+
+    /// The current clock offset in seconds (0: real time).
+    pub fn clock_offset_secs(&self) -> i64 {
+        self.clock_offset_secs.load(Ordering::SeqCst)
+    }
+
+    /// Makes every resumable-v2 part upload wait `delay` before its body is read, so the part
+    /// is stored and answered only after the delay. The wait is measured on the real
+    /// (monotonic) clock and does not block a worker thread, so other requests are served
+    /// meanwhile. `Duration::ZERO` turns the delay off.
+    ///
+    /// Parts already waiting follow a change of the setting: each one goes on once the current
+    /// delay has passed since it arrived, so turning the delay off releases them within a few
+    /// milliseconds. A long delay therefore holds part uploads until the test releases them.
+    ///
+    /// With a delay, a multipart upload stays in flight long enough for a test to interrupt
+    /// the client between parts. Part upload requests are counted in
+    /// [`SimState::part_requests`] as they arrive, before the wait.
+    pub fn delay_parts(&self, delay: Duration) {
+        let nanos = u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX);
+        self.part_delay_nanos.store(nanos, Ordering::SeqCst);
+    }
+
+    /// The wait set by [`SimState::delay_parts`] (zero when off).
+    pub fn part_delay(&self) -> Duration {
+        Duration::from_nanos(self.part_delay_nanos.load(Ordering::SeqCst))
+    }
+
+    /// Waits out the delay set by [`SimState::delay_parts`], measured from the call and
+    /// re-reading the setting so that a changed delay applies to waiting parts.
+    pub(crate) async fn wait_part_delay(&self) {
+        let started = Instant::now();
+        loop {
+            let remaining = self.part_delay().saturating_sub(started.elapsed());
+            if remaining.is_zero() {
+                return;
+            }
+            actix_rt::time::sleep(remaining.min(PART_DELAY_RECHECK)).await;
+        }
     }
 
     /// A fresh id, unique within this simulator.
