@@ -10,6 +10,7 @@ pub mod catalog;
 mod connection;
 mod database_url;
 mod error;
+pub mod media;
 mod migrate;
 pub mod orders;
 mod pool;

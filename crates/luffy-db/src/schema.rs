@@ -245,3 +245,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     luffy_payment_event,
     luffy_course,
 );
+
+diesel::table! {
+    luffy_media_object (key) {
+        key -> Text,
+        target -> Text,
+        target_id -> BigInt,
+        size -> BigInt,
+        etag -> Text,
+        mime -> Text,
+        attached_at -> Timestamp,
+    }
+}

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod fields;
+pub mod media;
 pub mod money;
 pub mod order;
 

@@ -100,6 +100,14 @@ pub fn token_from_header(value: Option<&str>) -> Result<Option<&str>, ApiError> 
     }
 }
 
+/// The user id of a valid login token in the request, if any: public pages that show more to
+/// logged-in users use it; a missing or bad token just means an anonymous visitor.
+pub fn viewer_id(state: &AppState, req: &HttpRequest) -> Option<i64> {
+    let header = header_of(req).ok()??;
+    let token = token_from_header(Some(&header)).ok()??;
+    state.jwt.verify(token).ok().map(|claims| claims.user_id)
+}
+
 /// A logged-in, active user. Use it as a handler argument to require a login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {

@@ -81,6 +81,10 @@ pub struct Config {
     pub storage: StorageKind,
     /// Local media folder (`LUFFY_MEDIA_DIR`).
     pub media_dir: PathBuf,
+    /// Whether local media are served only through signed, expiring URLs (`LUFFY_MEDIA_PRIVATE`).
+    pub media_private: bool,
+    /// Lifetime of signed media URLs in seconds (`LUFFY_MEDIA_URL_TTL_SECS`, default 3600).
+    pub media_url_ttl_secs: u64,
     /// Qiniu settings, used when `storage` is Qiniu.
     pub qiniu: QiniuSettings,
     /// HTTP worker threads (`LUFFY_WORKERS`); `None` means one per core.
@@ -137,6 +141,14 @@ pub struct QiniuSettings {
     pub up_host: Option<String>,
     /// `LUFFY_QINIU_PRIVATE`.
     pub private: bool,
+    /// `LUFFY_QINIU_REGION` (`z0`, `z1`, `z2`, `na0`, `as0`, …; default `z0`).
+    pub region: String,
+    /// Parts of a server-side upload sent at the same time (`LUFFY_QINIU_UPLOAD_CONCURRENCY`,
+    /// default 4).
+    pub upload_concurrency: usize,
+    /// `LUFFY_QINIU_API_HOST`: one base URL for the management and download APIs instead of
+    /// the region's (a simulator or a private deployment).
+    pub api_host: Option<String>,
 }
 
 /// The file's shape: every key optional, unknown keys refused.
@@ -168,6 +180,11 @@ struct FileConfig {
     qiniu_domain: Option<String>,
     qiniu_up_host: Option<String>,
     qiniu_private: Option<bool>,
+    qiniu_region: Option<String>,
+    qiniu_api_host: Option<String>,
+    qiniu_upload_concurrency: Option<usize>,
+    media_private: Option<bool>,
+    media_url_ttl_secs: Option<u64>,
     workers: Option<usize>,
     trusted_proxies: Option<String>,
     argon2_memory_kib: Option<u32>,
@@ -214,6 +231,9 @@ impl Config {
         };
         if let Some(url) = &raw.public_url {
             check_http_url("LUFFY_PUBLIC_URL", url)?;
+        }
+        if storage == StorageKind::Qiniu {
+            check_qiniu(&raw)?;
         }
         let jwt_secret = match raw.jwt_secret {
             Some(secret) if secret.len() < 32 => {
@@ -273,6 +293,8 @@ impl Config {
             reconcile_after_secs: raw.reconcile_after_secs.unwrap_or(60).max(1),
             storage,
             media_dir: raw.media_dir.unwrap_or_else(|| PathBuf::from("media")),
+            media_private: raw.media_private.unwrap_or(false),
+            media_url_ttl_secs: raw.media_url_ttl_secs.unwrap_or(3600).max(1),
             qiniu: QiniuSettings {
                 access_key: raw.qiniu_access_key,
                 secret_key: raw.qiniu_secret_key.map(SecretString::from),
@@ -280,10 +302,42 @@ impl Config {
                 domain: raw.qiniu_domain,
                 up_host: raw.qiniu_up_host,
                 private: raw.qiniu_private.unwrap_or(false),
+                region: raw.qiniu_region.unwrap_or_else(|| "z0".into()),
+                api_host: raw.qiniu_api_host,
+                upload_concurrency: raw.qiniu_upload_concurrency.unwrap_or(4).clamp(1, 64),
             },
             workers: raw.workers,
         })
     }
+}
+
+/// With `LUFFY_STORAGE=qiniu`, the keys, bucket and domain are needed, and hosts are URLs.
+fn check_qiniu(raw: &FileConfig) -> Result<(), ConfigError> {
+    let required = [
+        ("LUFFY_QINIU_ACCESS_KEY", &raw.qiniu_access_key),
+        ("LUFFY_QINIU_SECRET_KEY", &raw.qiniu_secret_key),
+        ("LUFFY_QINIU_BUCKET", &raw.qiniu_bucket),
+        ("LUFFY_QINIU_DOMAIN", &raw.qiniu_domain),
+    ];
+    for (name, value) in required {
+        if value.as_deref().is_none_or(|text| text.trim().is_empty()) {
+            return Err(ConfigError::Invalid {
+                name,
+                reason: "required when LUFFY_STORAGE is qiniu".into(),
+            });
+        }
+    }
+    let urls = [
+        ("LUFFY_QINIU_DOMAIN", &raw.qiniu_domain),
+        ("LUFFY_QINIU_UP_HOST", &raw.qiniu_up_host),
+        ("LUFFY_QINIU_API_HOST", &raw.qiniu_api_host),
+    ];
+    for (name, value) in urls {
+        if let Some(url) = value {
+            check_http_url(name, url)?;
+        }
+    }
+    Ok(())
 }
 
 fn parse_proxies(text: &str) -> Result<Vec<IpAddr>, ConfigError> {
@@ -428,6 +482,26 @@ fn apply_env(
         "true or false",
         env,
     )?;
+    set(&mut raw.qiniu_region, "LUFFY_QINIU_REGION", TEXT, env)?;
+    set(&mut raw.qiniu_api_host, "LUFFY_QINIU_API_HOST", TEXT, env)?;
+    set(
+        &mut raw.qiniu_upload_concurrency,
+        "LUFFY_QINIU_UPLOAD_CONCURRENCY",
+        "a whole number",
+        env,
+    )?;
+    set(
+        &mut raw.media_private,
+        "LUFFY_MEDIA_PRIVATE",
+        "true or false",
+        env,
+    )?;
+    set(
+        &mut raw.media_url_ttl_secs,
+        "LUFFY_MEDIA_URL_TTL_SECS",
+        SECONDS,
+        env,
+    )?;
     set(&mut raw.workers, "LUFFY_WORKERS", "a whole number", env)?;
     set(&mut raw.trusted_proxies, "LUFFY_TRUSTED_PROXIES", TEXT, env)?;
     set(
@@ -556,5 +630,35 @@ mod tests {
         assert!(!shown.contains(secret));
         assert!(!shown.contains("qiniu-secret-value"));
         assert!(!shown.contains("pg-password"));
+    }
+
+    #[test]
+    fn qiniu_storage_needs_its_keys_bucket_and_domain() {
+        let full = [
+            ("LUFFY_STORAGE", "qiniu"),
+            ("LUFFY_QINIU_ACCESS_KEY", "ak"),
+            ("LUFFY_QINIU_SECRET_KEY", "sk"),
+            ("LUFFY_QINIU_BUCKET", "videos"),
+            ("LUFFY_QINIU_DOMAIN", "https://cdn.example.com"),
+        ];
+        let config = Config::load_with(None, env(&full)).unwrap();
+        assert_eq!(config.storage, StorageKind::Qiniu);
+        assert_eq!(config.qiniu.region, "z0");
+        assert!(!config.media_private);
+        assert_eq!(config.media_url_ttl_secs, 3600);
+        for missing in 1..full.len() {
+            let partial: Vec<_> = full
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| *index != missing)
+                .map(|(_, pair)| *pair)
+                .collect();
+            let err = Config::load_with(None, env(&partial)).unwrap_err();
+            assert!(err.to_string().starts_with(full[missing].0), "{err}");
+        }
+        let mut bad_host = full.to_vec();
+        bad_host.push(("LUFFY_QINIU_UP_HOST", "up.example.com"));
+        let err = Config::load_with(None, env(&bad_host)).unwrap_err();
+        assert!(err.to_string().starts_with("LUFFY_QINIU_UP_HOST"), "{err}");
     }
 }

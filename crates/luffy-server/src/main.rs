@@ -1,6 +1,7 @@
 //! The `luffy` command.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use luffy_domain::media::MediaTarget;
 use luffy_server::{Application, Config, commands};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +45,57 @@ enum Command {
         #[arg(long, default_value_t = 24)]
         courses: usize,
     },
+    /// Course videos and images in the configured storage.
+    Media {
+        #[command(subcommand)]
+        command: MediaCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MediaCommand {
+    /// Upload a file and attach it: resumable (rerun the same command after an interruption),
+    /// with a progress bar, and the stored hash checked against the file's.
+    Upload {
+        /// The video or image file.
+        file: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Print no progress bar.
+        #[arg(long)]
+        quiet: bool,
+        /// Parts sent at the same time to Qiniu (overrides LUFFY_QINIU_UPLOAD_CONCURRENCY).
+        #[arg(long, value_name = "N")]
+        concurrency: Option<usize>,
+    },
+    /// Compare the catalog with the storage and list every key that is missing or changed
+    /// (exit status 1 when there is one).
+    Verify,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct TargetArgs {
+    /// The section whose video this is.
+    #[arg(long, value_name = "ID")]
+    section: Option<i64>,
+    /// The course whose cover image this is.
+    #[arg(long, value_name = "ID")]
+    course_image: Option<i64>,
+    /// The teacher whose portrait this is.
+    #[arg(long, value_name = "ID")]
+    teacher_image: Option<i64>,
+}
+
+impl TargetArgs {
+    fn target(&self) -> Option<MediaTarget> {
+        match (self.section, self.course_image, self.teacher_image) {
+            (Some(id), None, None) => Some(MediaTarget::SectionVideo(id)),
+            (None, Some(id), None) => Some(MediaTarget::CourseImage(id)),
+            (None, None, Some(id)) => Some(MediaTarget::TeacherImage(id)),
+            _ => None,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -101,6 +153,54 @@ fn run(cli: Cli) -> Result<(), String> {
             Some(seed) => say(&seed.summary()),
             None => say("the catalog is not empty: nothing seeded"),
         },
+        Command::Media { command } => media(&config, command),
+    }
+}
+
+fn media(config: &Config, command: MediaCommand) -> Result<(), String> {
+    use luffy_server::service::media::cli;
+    match command {
+        MediaCommand::Upload {
+            file,
+            target,
+            quiet,
+            concurrency,
+        } => {
+            let target = target
+                .target()
+                .ok_or("give one of --section, --course-image or --teacher-image")?;
+            let mut config = config.clone();
+            if let Some(parts) = concurrency {
+                config.qiniu.upload_concurrency = parts.clamp(1, 64);
+            }
+            let object = cli::upload(&config, target, &file, !quiet)?;
+            say(&format!(
+                "{} stored as {} ({} bytes, etag {}) and attached to {target}",
+                file.display(),
+                object.key,
+                object.size,
+                object.etag
+            ))
+        }
+        MediaCommand::Verify => {
+            let report = cli::verify(config)?;
+            for finding in &report.findings {
+                say(&finding.to_string())?;
+            }
+            say(&format!(
+                "{} media keys checked, {} problem(s)",
+                report.checked,
+                report.findings.len()
+            ))?;
+            if report.findings.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} media key(s) missing, changed or invalid",
+                    report.findings.len()
+                ))
+            }
+        }
     }
 }
 

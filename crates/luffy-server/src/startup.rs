@@ -2,6 +2,7 @@
 
 use crate::adapters::alipay::Payments;
 use crate::adapters::sms::LogSmsSender;
+use crate::adapters::storage::Storage;
 use crate::auth::JwtKeys;
 use crate::config::SmsSenderKind;
 use crate::{api, config::Config, secrets, state::AppState};
@@ -29,6 +30,9 @@ pub enum StartupError {
     /// Alipay could not be set up.
     #[error(transparent)]
     Payments(crate::adapters::alipay::PaymentError),
+    /// The media storage could not be set up.
+    #[error(transparent)]
+    Storage(crate::adapters::storage::StorageError),
     /// The data dir could not be written.
     #[error("data dir {path}: {reason}")]
     DataDir {
@@ -141,7 +145,10 @@ impl Application {
         };
         let payments =
             Payments::from_config(&config, &public_url).map_err(StartupError::Payments)?;
+        let storage = Storage::from_config(&config, &public_url, Arc::clone(&clock))
+            .map_err(StartupError::Storage)?;
         let state = AppState {
+            storage: Arc::new(storage),
             payments: Arc::new(payments),
             pool,
             hasher: PasswordHasher::new(config.password_params),
@@ -171,11 +178,7 @@ impl Application {
                 app = app
                     .service(web::scope(crate::adapters::alipay::SIMULATOR_PATH).configure(routes));
             }
-            // Local media: files under the media dir, with range requests (videos seek),
-            // ETag and Last-Modified; no directory listings, no hidden files, no escaping the
-            // folder.
-            app.service(actix_files::Files::new("/media", &media_dir))
-                .configure(api::configure)
+            app.configure(api::configure)
         })
         .shutdown_timeout(10);
         if let Some(workers) = workers {

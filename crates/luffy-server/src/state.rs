@@ -27,23 +27,14 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Alipay.
     pub payments: Arc<crate::adapters::alipay::Payments>,
+    /// Where media files live.
+    pub storage: Arc<crate::adapters::storage::Storage>,
 }
 
 impl AppState {
-    /// The absolute URL of a media key (`courses/x.png` → `<public>/media/courses/x.png`); keys
-    /// that are already absolute URLs are kept.
+    /// The absolute URL of a media key (`courses/x.png` → `<public>/media/courses/x.png` on
+    /// local storage), signed when the storage is private; absolute URLs are kept.
     pub fn media_url(&self, key: Option<&str>) -> Option<String> {
-        let key = key?.trim();
-        if key.is_empty() {
-            return None;
-        }
-        if key.starts_with("http://") || key.starts_with("https://") {
-            return Some(key.to_owned());
-        }
-        Some(format!(
-            "{}/media/{}",
-            self.public_url,
-            key.trim_start_matches('/')
-        ))
+        crate::service::media::MediaLinks::new(self, Default::default()).file(key)
     }
 }

@@ -2,3 +2,4 @@
 
 pub mod alipay;
 pub mod sms;
+pub mod storage;

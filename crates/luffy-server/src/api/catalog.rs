@@ -4,12 +4,16 @@ use super::ApiError;
 use super::course_json::{CategoryJson, ChapterJson, CourseJson};
 use super::envelope;
 use super::params::{QueryParams, page_response};
+use crate::service::media::MediaLinks;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
+use luffy_db::DbConnection;
 use luffy_db::catalog::{CategoryRow, ChapterListing, CourseRow};
+use luffy_db::orders::Orders;
 use luffy_domain::DomainError;
 use luffy_domain::catalog::CourseQuery;
 use luffy_domain::catalog::query::INVALID_CHOICE;
+use std::collections::HashSet;
 
 /// `GET /course/category/`: published categories in display order.
 pub async fn categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -29,12 +33,20 @@ pub async fn courses(
     let params = QueryParams::of(&req);
     let query = CourseQuery::parse(|name| params.get(name))?;
     let pool = state.pool.clone();
-    let page =
-        web::block(move || CourseRow::page(&mut *luffy_db::connection(&pool)?, &query)).await??;
+    let viewer = viewer_of(&state, &req);
+    let (page, owned) = web::block(move || {
+        let mut conn = luffy_db::connection(&pool)?;
+        let page = CourseRow::page(&mut conn, &query)?;
+        let ids: Vec<i64> = page.items.iter().map(|item| item.course.id).collect();
+        let owned = owned_among(&mut conn, viewer, &ids)?;
+        Ok::<_, ApiError>((page, owned))
+    })
+    .await??;
+    let links = MediaLinks::new(&state, owned);
     let results: Vec<CourseJson> = page
         .items
         .into_iter()
-        .map(|listing| CourseJson::new(&state, listing))
+        .map(|listing| CourseJson::new(&links, listing))
         .collect();
     Ok(page_response(
         &state.public_url,
@@ -49,15 +61,22 @@ pub async fn courses(
 /// `GET /course/actual/{id}/`: the bare course; 404 when unknown, hidden or deleted.
 pub async fn course(
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let pool = state.pool.clone();
-    let listing =
-        web::block(move || CourseRow::visible_listing(&mut *luffy_db::connection(&pool)?, id))
-            .await??
-            .ok_or_else(|| ApiError::NotFound(format!("course {id}")))?;
-    Ok(HttpResponse::Ok().json(CourseJson::new(&state, listing)))
+    let viewer = viewer_of(&state, &req);
+    let (listing, owned) = web::block(move || {
+        let mut conn = luffy_db::connection(&pool)?;
+        let listing = CourseRow::visible_listing(&mut conn, id)?;
+        let owned = owned_among(&mut conn, viewer, &[id])?;
+        Ok::<_, ApiError>((listing, owned))
+    })
+    .await??;
+    let listing = listing.ok_or_else(|| ApiError::NotFound(format!("course {id}")))?;
+    let links = MediaLinks::new(&state, owned);
+    Ok(HttpResponse::Ok().json(CourseJson::new(&links, listing)))
 }
 
 /// `GET /course/chapter/?course_id=` (or `course=`): the bare list of the course's chapters.
@@ -76,10 +95,39 @@ pub async fn chapters(
             .map_err(|_| DomainError::invalid("course_id", INVALID_CHOICE))?,
     };
     let pool = state.pool.clone();
-    let chapters = web::block(move || {
-        ChapterListing::for_course(&mut *luffy_db::connection(&pool)?, course_id)
+    let viewer = viewer_of(&state, &req);
+    let (chapters, owned) = web::block(move || {
+        let mut conn = luffy_db::connection(&pool)?;
+        let chapters = ChapterListing::for_course(&mut conn, course_id)?;
+        let owned = owned_among(&mut conn, viewer, &[course_id])?;
+        Ok::<_, ApiError>((chapters, owned))
     })
     .await??;
-    let data: Vec<ChapterJson> = chapters.into_iter().map(ChapterJson::from).collect();
+    let links = MediaLinks::new(&state, owned);
+    let data: Vec<ChapterJson> = chapters
+        .into_iter()
+        .map(|listing| ChapterJson::new(&links, listing))
+        .collect();
     Ok(HttpResponse::Ok().json(data))
+}
+
+/// The logged-in viewer, when the media links depend on who is looking.
+fn viewer_of(state: &AppState, req: &HttpRequest) -> Option<i64> {
+    if MediaLinks::depend_on_viewer(state) {
+        crate::auth::viewer_id(state, req)
+    } else {
+        None
+    }
+}
+
+/// Which of `ids` the viewer owns: one query, and none without a viewer.
+fn owned_among(
+    conn: &mut DbConnection,
+    viewer: Option<i64>,
+    ids: &[i64],
+) -> Result<HashSet<i64>, ApiError> {
+    match viewer {
+        Some(user_id) if !ids.is_empty() => Ok(Orders::owned_courses(conn, user_id, ids)?),
+        _ => Ok(HashSet::new()),
+    }
 }

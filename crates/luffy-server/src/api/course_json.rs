@@ -1,6 +1,6 @@
 //! The JSON shapes of the catalog, field for field what the original client renders.
 
-use crate::state::AppState;
+use crate::service::media::MediaLinks;
 use luffy_db::catalog::{CategoryRow, ChapterListing, CourseListing, SectionRow, TeacherRow};
 use luffy_domain::Money;
 use luffy_domain::catalog::{CourseStatus, CourseType, Level, SectionType, TeacherRole};
@@ -36,10 +36,10 @@ pub struct TeacherJson {
 }
 
 impl TeacherJson {
-    fn new(state: &AppState, row: TeacherRow) -> Self {
+    fn new(links: &MediaLinks<'_>, row: TeacherRow) -> Self {
         Self {
             id: row.id,
-            image: state.media_url(row.image.as_deref()),
+            image: links.file(row.image.as_deref()),
             role_name: TeacherRole::label_of(row.role),
             role: row.role,
             name: row.name,
@@ -81,8 +81,8 @@ pub struct CourseJson {
 }
 
 impl CourseJson {
-    /// The JSON of `listing`, with absolute media URLs.
-    pub fn new(state: &AppState, listing: CourseListing) -> Self {
+    /// The JSON of `listing`, with the media URLs `links` gives.
+    pub fn new(links: &MediaLinks<'_>, listing: CourseListing) -> Self {
         let CourseListing {
             course,
             teacher,
@@ -90,8 +90,8 @@ impl CourseJson {
         } = listing;
         Self {
             id: course.id,
-            course_img: state.media_url(course.course_img.as_deref()),
-            attachment_path: state.media_url(course.attachment_path.as_deref()),
+            course_img: links.file(course.course_img.as_deref()),
+            attachment_path: links.file(course.attachment_path.as_deref()),
             // Prices are written only through `Money`, so a stored one is always in range.
             price: Money::from_fen(course.price).unwrap_or_default(),
             students: course.students,
@@ -102,13 +102,17 @@ impl CourseJson {
             course_type_name: CourseType::label_of(course.course_type),
             level_name: Level::label_of(course.level),
             status_name: CourseStatus::label_of(course.status),
-            teacher: teacher.map(|row| TeacherJson::new(state, row)),
+            teacher: teacher.map(|row| TeacherJson::new(links, row)),
             section_list: sections
                 .into_iter()
                 .map(|section| SectionPreviewJson {
                     id: section.id,
                     name: section.name,
-                    section_link: section.section_link,
+                    section_link: links.section(
+                        course.id,
+                        section.free_trail,
+                        section.section_link.as_deref(),
+                    ),
                     duration: section.duration,
                     free_trail: section.free_trail,
                 })
@@ -132,15 +136,15 @@ pub struct SectionJson {
     pub_date: String,
 }
 
-impl From<SectionRow> for SectionJson {
-    fn from(row: SectionRow) -> Self {
+impl SectionJson {
+    fn new(links: &MediaLinks<'_>, row: SectionRow) -> Self {
         Self {
+            section_link: links.section(row.course_id, row.free_trail, row.section_link.as_deref()),
             id: row.id,
             name: row.name,
             orders: row.orders,
             section_type: row.section_type,
             section_type_name: SectionType::label_of(row.section_type),
-            section_link: row.section_link,
             duration: row.duration,
             free_trail: row.free_trail,
             pub_date: row.pub_date.format("%Y-%m-%dT%H:%M:%S").to_string(),
@@ -158,8 +162,9 @@ pub struct ChapterJson {
     coursesections: Vec<SectionJson>,
 }
 
-impl From<ChapterListing> for ChapterJson {
-    fn from(listing: ChapterListing) -> Self {
+impl ChapterJson {
+    /// The JSON of `listing`, with the media URLs `links` gives.
+    pub fn new(links: &MediaLinks<'_>, listing: ChapterListing) -> Self {
         Self {
             id: listing.chapter.id,
             name: listing.chapter.name,
@@ -168,7 +173,7 @@ impl From<ChapterListing> for ChapterJson {
             coursesections: listing
                 .sections
                 .into_iter()
-                .map(SectionJson::from)
+                .map(|row| SectionJson::new(links, row))
                 .collect(),
         }
     }

@@ -34,6 +34,15 @@ pub enum ApiError {
     /// The resource does not exist (or is hidden): HTTP 404.
     #[error("not found: {0}")]
     NotFound(String),
+    /// A refusal that needs an HTTP status of its own (uploads and storage callbacks, whose
+    /// clients go by the status): answered with code 999 and the message.
+    #[error("{msg}")]
+    Status {
+        /// The HTTP status.
+        status: StatusCode,
+        /// Why.
+        msg: String,
+    },
     /// Too many requests from this client: HTTP 429.
     #[error("throttled")]
     Throttled,
@@ -97,6 +106,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Rejected { .. } => StatusCode::OK,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Status { status, .. } => *status,
             ApiError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -107,6 +117,7 @@ impl ResponseError for ApiError {
         let (code, msg) = match self {
             ApiError::Rejected { code, msg } => (*code, msg.as_str()),
             ApiError::NotFound(_) => (code::REJECTED, "未找到"),
+            ApiError::Status { msg, .. } => (code::REJECTED, msg.as_str()),
             ApiError::Throttled => (code::REJECTED, "请求过于频繁，请稍后再试"),
             ApiError::Unavailable(reason) => {
                 log::warn!("service unavailable: {reason}");

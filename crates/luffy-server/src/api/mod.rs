@@ -7,6 +7,7 @@ pub mod course_json;
 pub mod envelope;
 pub mod error;
 mod health;
+mod media;
 mod orders;
 pub mod params;
 
@@ -63,6 +64,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .configure(admin::configure)
         .configure(orders::configure)
+        .configure(media::configure)
         .default_service(web::to(not_found));
 }
 

@@ -135,6 +135,12 @@ impl TestApp {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// The `LUFFY_*` settings the server was started with (for running `luffy` against it).
+    #[allow(dead_code, reason = "used by the media command tests")]
+    pub fn settings(&self) -> &HashMap<String, String> {
+        &self.env
+    }
+
     /// A direct connection to the test database, for checks behind the API's back.
     pub fn db(&self) -> DbConnection {
         DbConnection::open(&self.database_url).unwrap()

@@ -16,6 +16,10 @@ mod fixtures;
 mod health;
 mod media;
 #[macro_use]
+mod studio;
+mod media_cli;
+mod media_uploads;
+#[macro_use]
 mod shop;
 mod offline_purchase;
 mod order_faults;

@@ -1,0 +1,1 @@
+DROP TABLE luffy_media_object;
