@@ -118,6 +118,12 @@ impl MediaKind {
 impl UploadRules {
     /// Checks a size and a MIME type against the rules of `kind`; errors name `size` or `mime`.
     pub fn check(&self, kind: MediaKind, size: u64, mime: &str) -> Result<(), DomainError> {
+        self.check_size(size)?;
+        Self::check_mime(kind, mime)
+    }
+
+    /// Checks a size: not empty, not over the limit; errors name `size`.
+    pub fn check_size(&self, size: u64) -> Result<(), DomainError> {
         if size == 0 {
             return Err(DomainError::invalid("size", "The file is empty."));
         }
@@ -130,16 +136,22 @@ impl UploadRules {
                 ),
             ));
         }
-        if !kind.accepts_mime(mime) {
-            return Err(DomainError::invalid(
+        Ok(())
+    }
+
+    /// Checks a MIME type against `kind`; errors name `mime`.
+    pub fn check_mime(kind: MediaKind, mime: &str) -> Result<(), DomainError> {
+        if kind.accepts_mime(mime) {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(
                 "mime",
                 format!(
                     "The type {mime:?} is not accepted for {} files.",
                     kind.label()
                 ),
-            ));
+            ))
         }
-        Ok(())
     }
 }
 

@@ -161,9 +161,7 @@ impl LocalStorage {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        if !permit.kind.accepts_mime(mime) {
-            permit.kind.rules().check(permit.kind, 1, mime)?;
-        }
+        UploadRules::check_mime(permit.kind, mime)?;
         let temp = self.temp_path(TEMP_DIR, &random_name())?;
         let received = async {
             let mut file = tokio::fs::File::create(&temp).await?;
@@ -184,7 +182,7 @@ impl LocalStorage {
                 file.write_all(&chunk).await?;
             }
             file.sync_all().await?;
-            permit.kind.rules().check(permit.kind, size, mime)?;
+            permit.kind.rules().check_size(size)?;
             Ok((size, hasher.finish()))
         }
         .await;
