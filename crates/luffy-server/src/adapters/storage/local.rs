@@ -196,9 +196,7 @@ impl LocalStorage {
                 };
                 let temp = temp.clone();
                 let destination = self.path_of(&permit.key);
-                tokio::task::spawn_blocking(move || place(&temp, &destination, &object))
-                    .await
-                    .map_err(|err| std::io::Error::other(err.to_string()))?
+                blocking(move || place(&temp, &destination, &object)).await
             }
             Err(err) => Err(err),
         };
@@ -296,6 +294,15 @@ fn place(
     }
 }
 
+/// Runs file work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|err| std::io::Error::other(err.to_string()))?
+}
+
 fn random_name() -> String {
     use rand::Rng;
     let bytes: [u8; 16] = rand::thread_rng().r#gen();
@@ -369,7 +376,7 @@ impl luffy_domain::media::MediaStorage for LocalStorage {
     async fn stat(&self, key: &MediaKey) -> Result<Option<StoredObject>, StorageError> {
         let path = self.path_of(key);
         let key = key.clone();
-        tokio::task::spawn_blocking(move || {
+        blocking(move || {
             let size = match std::fs::metadata(&path) {
                 Ok(metadata) if metadata.is_file() => metadata.len(),
                 Ok(_) => return Ok(None),
@@ -384,7 +391,6 @@ impl luffy_domain::media::MediaStorage for LocalStorage {
             }))
         })
         .await
-        .map_err(|err| std::io::Error::other(err.to_string()))?
     }
 
     async fn put_file(
@@ -396,8 +402,6 @@ impl luffy_domain::media::MediaStorage for LocalStorage {
     ) -> Result<StoredObject, StorageError> {
         let storage = self.clone();
         let (key, path, mime) = (key.clone(), path.to_owned(), mime.to_owned());
-        tokio::task::spawn_blocking(move || storage.copy_resuming(&key, &path, &mime, &progress))
-            .await
-            .map_err(|err| std::io::Error::other(err.to_string()))?
+        blocking(move || storage.copy_resuming(&key, &path, &mime, &progress)).await
     }
 }
