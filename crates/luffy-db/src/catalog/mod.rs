@@ -5,6 +5,7 @@ mod outline;
 mod read;
 mod rows;
 mod search;
+mod statement;
 mod write;
 
 pub use read::{CoursePage, SECTION_PREVIEWS};

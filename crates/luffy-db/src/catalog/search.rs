@@ -9,16 +9,9 @@
 //! substring test on `search_name` is always applied too: it is the definition, so both
 //! backends give the same results, and the indexes only narrow the rows.
 
-use crate::DbBackend;
+use super::statement::Statement;
 use crate::database_url::Backend;
-use crate::schema::{luffy_course, luffy_course_gram};
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
 use luffy_domain::catalog::SearchTerm;
-
-/// A condition on a course row.
-pub type Predicate = Box<dyn BoxableExpression<luffy_course::table, DbBackend, SqlType = Bool>>;
 
 /// `text` as a LIKE pattern that matches it anywhere, with `\` escaping `%`, `_` and `\`.
 pub fn contains_pattern(text: &str) -> String {
@@ -39,36 +32,27 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// The condition for one term.
-pub fn term_predicate(backend: Backend, term: &SearchTerm) -> Predicate {
-    let contains = luffy_course::search_name
-        .like(contains_pattern(term.text()))
-        .escape('\\');
-    let name: Predicate = if !term.is_indexable() {
-        Box::new(
-            luffy_course::id
-                .eq_any(
-                    luffy_course_gram::table
-                        .filter(luffy_course_gram::gram.eq(term.text().to_owned()))
-                        .select(luffy_course_gram::course_id),
-                )
-                .and(contains),
-        )
+/// Appends the condition for one term on the course row `c`.
+pub fn push_term<ST>(out: &mut Statement<ST>, backend: Backend, term: &SearchTerm) {
+    let price = term.price().map(|price| price.fen());
+    let text = term.text();
+    if let Some(price) = price {
+        out.sql("(c.price = ").int(price).sql(" OR (");
+    }
+    if !term.is_indexable() {
+        out.sql("c.id IN (SELECT course_id FROM luffy_course_gram WHERE gram = ")
+            .text(text)
+            .sql(") AND ");
     } else if backend == Backend::Sqlite {
-        Box::new(
-            sql::<Bool>(
-                "luffy_course.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ",
-            )
-            .bind::<Text, _>(fts_phrase(term.text()))
-            .sql(")")
-            .and(contains),
-        )
-    } else {
-        Box::new(contains)
-    };
-    match term.price() {
-        Some(price) => Box::new(luffy_course::price.eq(price.fen()).or(name)),
-        None => name,
+        out.sql("c.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ")
+            .text(fts_phrase(text))
+            .sql(") AND ");
+    }
+    out.sql("c.search_name LIKE ")
+        .text(contains_pattern(text))
+        .sql(" ESCAPE '\\'");
+    if price.is_some() {
+        out.sql("))");
     }
 }
 
