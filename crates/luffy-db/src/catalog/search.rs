@@ -5,9 +5,12 @@
 //! Terms of three characters or more are answered from a trigram index: an FTS5 `trigram` table
 //! on SQLite, a `pg_trgm` GIN index on PostgreSQL. Shorter terms (Chinese words are often one or
 //! two characters) cannot use a trigram index; they are answered, on both backends, from
-//! `luffy_course_gram`, which lists every one- and two-character substring of each name. The
-//! substring test on `search_name` is always applied too: it is the definition, so both
-//! backends give the same results, and the indexes only narrow the rows.
+//! `luffy_course_gram`, which lists every one- and two-character substring of each name.
+//!
+//! Each answer is exactly the substring test, so both backends give the same results: the gram
+//! table lists every short substring, and an FTS5 phrase of trigrams (case-sensitive, over the
+//! already folded `search_name`) matches where its trigrams follow each other, that is where the
+//! term occurs. On PostgreSQL the index only narrows the rows and `LIKE` decides.
 
 use super::statement::Statement;
 use crate::database_url::Backend;
@@ -42,15 +45,16 @@ pub fn push_term<ST>(out: &mut Statement<ST>, backend: Backend, term: &SearchTer
     if !term.is_indexable() {
         out.sql("c.id IN (SELECT course_id FROM luffy_course_gram WHERE gram = ")
             .text(text)
-            .sql(") AND ");
+            .sql(")");
     } else if backend == Backend::Sqlite {
         out.sql("c.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ")
             .text(fts_phrase(text))
-            .sql(") AND ");
+            .sql(")");
+    } else {
+        out.sql("c.search_name LIKE ")
+            .text(contains_pattern(text))
+            .sql(" ESCAPE '\\'");
     }
-    out.sql("c.search_name LIKE ")
-        .text(contains_pattern(text))
-        .sql(" ESCAPE '\\'");
     if price.is_some() {
         out.sql("))");
     }
