@@ -5,7 +5,6 @@ mod outline;
 mod read;
 mod rows;
 mod search;
-mod statement;
 mod write;
 
 pub use read::{CoursePage, SECTION_PREVIEWS};

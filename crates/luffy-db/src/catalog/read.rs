@@ -6,10 +6,10 @@ use super::rows::{
     TeacherRow,
 };
 use super::search;
-use super::statement::Statement;
 use crate::schema::{
     luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_section, luffy_teacher,
 };
+use crate::statement::Statement;
 use crate::{Backend, DbBackend, DbConnection, DbError};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Untyped};

@@ -12,8 +12,8 @@
 //! already folded `search_name`) matches where its trigrams follow each other, that is where the
 //! term occurs. On PostgreSQL the index only narrows the rows and `LIKE` decides.
 
-use super::statement::Statement;
 use crate::database_url::Backend;
+use crate::statement::Statement;
 use luffy_domain::catalog::SearchTerm;
 
 /// `text` as a LIKE pattern that matches it anywhere, with `\` escaping `%`, `_` and `\`.

@@ -1,22 +1,23 @@
 //! Hand-written SQL with bound parameters that, unlike `sql_query`, is prepared once per
 //! connection and reused: diesel caches a statement by its text when every part of it says it
-//! may. The catalog's reads are built this way, so a request compiles no SQL.
+//! may. The catalog's reads and order creation are built this way, so they compile no SQL.
 //!
 //! The text of a statement depends on the shape of a request (how many search terms of which
-//! kind, the ordering, the filters), never on a value, which is always bound. Shapes can still
+//! kind, the ordering, the filters, how many lines), never on a value, which is always bound. Shapes can still
 //! be combined in very many ways, so only the first [`CACHED_SHAPES`] distinct texts are kept
 //! prepared; any other is compiled for its one use, as before.
 
 use crate::DbBackend;
+use chrono::NaiveDateTime;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::{QueryResult, RunQueryDsl};
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::{Mutex, OnceLock};
 
-/// How many distinct statement texts of the catalog each connection keeps prepared at most.
+/// How many distinct statement texts each connection keeps prepared at most.
 pub const CACHED_SHAPES: usize = 128;
 
 /// One piece of a statement: text, or a bound value.
@@ -25,6 +26,7 @@ enum Part {
     Sql(String),
     Int(i64),
     Text(String),
+    Timestamp(NaiveDateTime),
 }
 
 /// A statement under construction, whose rows have the SQL type `ST`.
@@ -72,6 +74,12 @@ impl<ST> Statement<ST> {
         self
     }
 
+    /// Appends a bound timestamp.
+    pub fn timestamp(&mut self, value: NaiveDateTime) -> &mut Self {
+        self.parts.push(Part::Timestamp(value));
+        self
+    }
+
     /// The statement, to be run; kept prepared when its text is one of the first
     /// [`CACHED_SHAPES`] seen.
     pub fn finish(mut self) -> Self {
@@ -89,6 +97,7 @@ fn admit(parts: &[Part]) -> bool {
             Part::Sql(text) => text.hash(&mut hasher),
             Part::Int(_) => 1u8.hash(&mut hasher),
             Part::Text(_) => 2u8.hash(&mut hasher),
+            Part::Timestamp(_) => 3u8.hash(&mut hasher),
         }
     }
     let shape = hasher.finish();
@@ -124,6 +133,9 @@ impl<ST> QueryFragment<DbBackend> for Statement<ST> {
                 Part::Sql(text) => out.push_sql(text),
                 Part::Int(value) => out.push_bind_param::<BigInt, i64>(value)?,
                 Part::Text(value) => out.push_bind_param::<Text, String>(value)?,
+                Part::Timestamp(value) => {
+                    out.push_bind_param::<Timestamp, NaiveDateTime>(value)?;
+                }
             }
         }
         Ok(())
