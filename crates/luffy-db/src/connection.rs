@@ -29,7 +29,8 @@ pub type DbBackend = <DbConnection as Connection>::Backend;
 /// writers queue instead of failing, `synchronous = NORMAL`, which is safe under WAL, and reads
 /// through a memory map with a 16 MiB page cache, so that hot pages cost no system calls.
 const SQLITE_CONNECTION_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
-     PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384;";
+     PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16384; \
+     PRAGMA wal_autocheckpoint = 8000;";
 
 impl DbConnection {
     /// Opens a connection of the backend the URL names. Never guesses: SQLite would accept any

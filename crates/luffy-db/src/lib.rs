@@ -16,6 +16,7 @@ pub mod orders;
 mod pool;
 pub mod schema;
 pub mod seed;
+mod statement;
 
 pub use connection::{DbBackend, DbConnection, last_insert_id, write_transaction};
 pub use database_url::{Backend, DatabaseUrl};

@@ -9,13 +9,13 @@ use super::search;
 use crate::schema::{
     luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_section, luffy_teacher,
 };
+use crate::statement::Statement;
 use crate::{Backend, DbBackend, DbConnection, DbError};
-use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{BigInt, Nullable, Untyped};
 use luffy_domain::DomainError;
 use luffy_domain::catalog::query::INVALID_CHOICE;
-use luffy_domain::catalog::{CourseFilter, CourseQuery, OrderField, PageWindow};
+use luffy_domain::catalog::{CourseFilter, CourseQuery, OrderField, PageNumber, PageWindow};
 
 /// How many sections each course of a list shows.
 pub const SECTION_PREVIEWS: usize = 4;
@@ -30,8 +30,6 @@ pub struct CoursePage {
     /// Its courses, in order.
     pub items: Vec<CourseListing>,
 }
-
-type FilteredCourses<'a> = diesel::dsl::IntoBoxed<'a, luffy_course::table, DbBackend>;
 
 impl CategoryRow {
     /// Published categories in display order.
@@ -48,56 +46,142 @@ impl CategoryRow {
     }
 }
 
-/// Published, not deleted courses matching `filter`.
-fn filtered<'a>(conn: &DbConnection, filter: &'a CourseFilter) -> FilteredCourses<'a> {
-    let mut query = luffy_course::table.into_boxed::<DbBackend>();
-    query = if filter.search.is_empty() || conn.backend() == Backend::Postgres {
-        query
-            .filter(luffy_course::is_show.eq(true))
-            .filter(luffy_course::is_delete.eq(false))
+type CourseSql = diesel::dsl::SqlTypeOf<<CourseRow as Selectable<DbBackend>>::SelectExpression>;
+type TeacherSql = diesel::dsl::SqlTypeOf<<TeacherRow as Selectable<DbBackend>>::SelectExpression>;
+
+/// A row of a page: the number of matching courses over all pages, a course and its teacher.
+type PageSql = (BigInt, CourseSql, Nullable<TeacherSql>);
+
+/// The columns of [`CourseRow`] on `c`, in its field order.
+const COURSE_COLUMNS: &str = "c.id, c.name, c.search_name, c.course_img, c.course_type, \
+     c.brief, c.level, c.pub_date, c.period, c.attachment_path, c.status, c.students, \
+     c.sections, c.pub_sections, c.price, c.teacher_id, c.course_category_id, c.is_show, \
+     c.is_delete, c.orders, c.created_time, c.updated_time";
+
+/// The columns of [`TeacherRow`] on `t`, in its field order.
+const TEACHER_COLUMNS: &str = "t.id, t.name, t.role, t.title, t.signature, t.image, t.brief, \
+     t.is_show, t.is_delete, t.orders, t.created_time, t.updated_time";
+
+/// Appends the conditions on the course row `c` for published, not deleted courses matching
+/// `filter`.
+fn push_conditions<ST>(out: &mut Statement<ST>, backend: Backend, filter: &CourseFilter) {
+    if filter.search.is_empty() || backend == Backend::Postgres {
+        out.sql("c.is_delete = FALSE AND c.is_show = TRUE");
     } else {
         // The unary plus keeps SQLite from driving a search by the visibility index (which
         // matches nearly every row) instead of by the search indexes' short lists of ids.
-        query.filter(sql::<Bool>(
-            "+luffy_course.is_show AND NOT +luffy_course.is_delete",
-        ))
-    };
+        out.sql("+c.is_show AND NOT +c.is_delete");
+    }
     if let Some(category) = filter.category {
-        query = query.filter(luffy_course::course_category_id.eq(category));
+        out.sql(" AND c.course_category_id = ").int(category);
     }
     if let Some(min) = filter.min_price {
-        query = query.filter(luffy_course::price.ge(min.fen()));
+        out.sql(" AND c.price >= ").int(min.fen());
     }
     if let Some(max) = filter.max_price {
-        query = query.filter(luffy_course::price.le(max.fen()));
+        out.sql(" AND c.price <= ").int(max.fen());
     }
     for term in filter.search.terms() {
-        query = query.filter(search::term_predicate(conn.backend(), term));
+        out.sql(" AND ");
+        search::push_term(out, backend, term);
     }
-    query
 }
 
-/// `courses` in the requested order (the last key is always `id`).
-fn ordered<'a>(mut courses: FilteredCourses<'a>, query: &CourseQuery) -> FilteredCourses<'a> {
-    for key in query.ordering.keys() {
-        courses = match (key.field, key.descending) {
-            (OrderField::Id, false) => courses.then_order_by(luffy_course::id.asc()),
-            (OrderField::Id, true) => courses.then_order_by(luffy_course::id.desc()),
-            (OrderField::Price, false) => courses.then_order_by(luffy_course::price.asc()),
-            (OrderField::Price, true) => courses.then_order_by(luffy_course::price.desc()),
-            (OrderField::Students, false) => courses.then_order_by(luffy_course::students.asc()),
-            (OrderField::Students, true) => courses.then_order_by(luffy_course::students.desc()),
-            (OrderField::Orders, false) => courses.then_order_by(luffy_course::orders.asc()),
-            (OrderField::Orders, true) => courses.then_order_by(luffy_course::orders.desc()),
-        };
+/// Appends the requested order on the columns of `alias` (the last key is always `id`).
+fn push_order<ST>(out: &mut Statement<ST>, alias: &str, query: &CourseQuery) {
+    out.sql(" ORDER BY ");
+    for (index, key) in query.ordering.keys().iter().enumerate() {
+        if index > 0 {
+            out.sql(", ");
+        }
+        out.sql(alias);
+        out.sql(match key.field {
+            OrderField::Id => "id",
+            OrderField::Price => "price",
+            OrderField::Students => "students",
+            OrderField::Orders => "orders",
+        });
+        out.sql(if key.descending { " DESC" } else { " ASC" });
     }
-    courses
+}
+
+/// Appends an expression counting the courses that match `filter`.
+fn push_count<ST>(out: &mut Statement<ST>, backend: Backend, filter: &CourseFilter) {
+    let unfiltered = filter.category.is_none()
+        && filter.min_price.is_none()
+        && filter.max_price.is_none()
+        && filter.search.is_empty();
+    if unfiltered && backend == Backend::Sqlite {
+        // SQLite counts a whole table from its pages' headers, but a filtered count visits
+        // every entry: all courses less the few hidden or deleted ones reads far less.
+        out.sql(
+            "((SELECT count(*) FROM luffy_course) \
+              - (SELECT count(*) FROM luffy_course WHERE is_delete = TRUE) \
+              - (SELECT count(*) FROM luffy_course WHERE is_delete = FALSE AND is_show = FALSE))",
+        );
+    } else {
+        out.sql("(SELECT count(*) FROM luffy_course c WHERE ");
+        push_conditions(out, backend, filter);
+        out.sql(")");
+    }
+}
+
+/// One statement for a page at `offset`: each row carries the count over all pages, a course
+/// and its teacher, in order.
+///
+/// A search evaluates its terms once: the matching courses' ids and order keys are collected,
+/// counted, and the page taken from them. A plain list counts on its own and reads the page's
+/// ids from an index in order. Either way only the page's courses are read in full.
+fn page_statement(backend: Backend, query: &CourseQuery, offset: i64) -> Statement<PageSql> {
+    let filter = &query.filter;
+    let mut out = Statement::new();
+    if filter.search.is_empty() {
+        out.sql("SELECT ");
+        push_count(&mut out, backend, filter);
+        out.sql(" AS total, ")
+            .sql(COURSE_COLUMNS)
+            .sql(", ")
+            .sql(TEACHER_COLUMNS);
+        out.sql(" FROM (SELECT c.id FROM luffy_course c WHERE ");
+        push_conditions(&mut out, backend, filter);
+        push_order(&mut out, "c.", query);
+    } else {
+        out.sql(
+            "WITH hits AS MATERIALIZED (SELECT c.id, c.orders, c.price, c.students \
+             FROM luffy_course c WHERE ",
+        );
+        push_conditions(&mut out, backend, filter);
+        out.sql(") SELECT (SELECT count(*) FROM hits) AS total, ")
+            .sql(COURSE_COLUMNS)
+            .sql(", ")
+            .sql(TEACHER_COLUMNS);
+        out.sql(" FROM (SELECT id FROM hits");
+        push_order(&mut out, "", query);
+    }
+    out.sql(" LIMIT ")
+        .int(i64::from(query.page.size()))
+        .sql(" OFFSET ")
+        .int(offset);
+    out.sql(
+        ") p JOIN luffy_course c ON c.id = p.id \
+         LEFT JOIN luffy_teacher t ON t.id = c.teacher_id",
+    );
+    push_order(&mut out, "c.", query);
+    out.finish()
+}
+
+/// The number of courses matching `filter`, on its own.
+fn count(conn: &mut DbConnection, filter: &CourseFilter) -> Result<u64, DbError> {
+    let mut out = Statement::<BigInt>::new();
+    out.sql("SELECT ");
+    push_count(&mut out, conn.backend(), filter);
+    let count: i64 = out.finish().get_result(conn)?;
+    Ok(u64::try_from(count).unwrap_or(0))
 }
 
 impl CourseRow {
-    /// One page of the public course list (also the search results): the count and the page's
-    /// ids from the course table alone (an index often covers them), then those courses with
-    /// their teachers, then their first sections.
+    /// One page of the public course list (also the search results): one statement for the
+    /// count and the page's courses with their teachers, one more for their first sections.
     pub fn page(conn: &mut DbConnection, query: &CourseQuery) -> Result<CoursePage, DbError> {
         if let Some(category) = query.filter.category {
             let known: i64 = luffy_course_category::table
@@ -109,38 +193,36 @@ impl CourseRow {
                 return Err(DomainError::invalid("course_category", INVALID_CHOICE).into());
             }
         }
-        let (count, window, ids) = if query.filter.search.is_empty() {
-            // Counting reads only an index; the page's ids come from an index in order.
-            let count: i64 = filtered(conn, &query.filter).count().get_result(conn)?;
-            let count = u64::try_from(count).unwrap_or(0);
-            let window = query.page.resolve(count)?;
-            let ids: Vec<i64> = ordered(filtered(conn, &query.filter), query)
-                .select(luffy_course::id)
-                .limit(i64::from(window.size))
-                .offset(i64::try_from(window.offset()).unwrap_or(i64::MAX))
-                .load(conn)?;
-            (count, window, ids)
-        } else {
-            // A search evaluates its terms once: all matching ids in order, then the page.
-            let all: Vec<i64> = ordered(filtered(conn, &query.filter), query)
-                .select(luffy_course::id)
-                .load(conn)?;
-            let count = u64::try_from(all.len()).unwrap_or(0);
-            let window = query.page.resolve(count)?;
-            let start = usize::try_from(window.offset()).unwrap_or(usize::MAX);
-            let ids = all
-                .into_iter()
-                .skip(start)
-                .take(usize::try_from(window.size).unwrap_or(0))
-                .collect();
-            (count, window, ids)
+        let backend = conn.backend();
+        let (count, window, rows) = match query.page.page() {
+            PageNumber::Number(number) => {
+                let offset = number
+                    .saturating_sub(1)
+                    .saturating_mul(u64::from(query.page.size()));
+                let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+                let rows: Vec<(i64, CourseRow, Option<TeacherRow>)> =
+                    page_statement(backend, query, offset).load(conn)?;
+                let count = match rows.first() {
+                    Some((total, _, _)) => u64::try_from(*total).unwrap_or(0),
+                    // Nothing on the first page: nothing matches.
+                    None if number == 1 => 0,
+                    // Past the last page (the window refuses it).
+                    None => count(conn, &query.filter)?,
+                };
+                (count, query.page.resolve(count)?, rows)
+            }
+            PageNumber::Last => {
+                let count = count(conn, &query.filter)?;
+                let window = query.page.resolve(count)?;
+                let offset = i64::try_from(window.offset()).unwrap_or(i64::MAX);
+                let rows = page_statement(backend, query, offset).load(conn)?;
+                (count, window, rows)
+            }
         };
-        let mut rows: Vec<(CourseRow, Option<TeacherRow>)> = luffy_course::table
-            .left_join(luffy_teacher::table)
-            .filter(luffy_course::id.eq_any(&ids))
-            .select((CourseRow::as_select(), Option::<TeacherRow>::as_select()))
-            .load(conn)?;
-        rows.sort_by_key(|(course, _)| ids.iter().position(|id| *id == course.id));
+        let rows = rows
+            .into_iter()
+            .map(|(_, course, teacher)| (course, teacher))
+            .collect();
         Ok(CoursePage {
             count,
             window,
@@ -185,23 +267,26 @@ fn with_previews(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    // The ids are integers read from the database, so formatting them into the text is safe.
-    let ids = rows
-        .iter()
-        .map(|(course, _)| course.id.to_string())
-        .collect::<Vec<_>>()
-        .join(",");
-    let previews: Vec<SectionPreview> = diesel::sql_query(format!(
+    let mut out = Statement::<Untyped>::new();
+    out.sql(
         "SELECT id, course_id, name, section_link, duration, free_trail FROM ( \
            SELECT s.id, s.course_id, s.name, s.section_link, s.duration, s.free_trail, \
                   ROW_NUMBER() OVER (PARTITION BY s.course_id ORDER BY s.id) AS position \
            FROM luffy_course_section s \
            JOIN luffy_course_chapter c ON c.id = s.chapter_id \
-           WHERE s.course_id IN ({ids}) AND s.is_show AND NOT s.is_delete \
-             AND c.is_show AND NOT c.is_delete \
+           WHERE s.course_id IN (",
+    );
+    for (index, (course, _)) in rows.iter().enumerate() {
+        if index > 0 {
+            out.sql(", ");
+        }
+        out.int(course.id);
+    }
+    out.sql(&format!(
+        ") AND s.is_show AND NOT s.is_delete AND c.is_show AND NOT c.is_delete \
          ) ranked WHERE position <= {SECTION_PREVIEWS} ORDER BY course_id, id"
-    ))
-    .load(conn)?;
+    ));
+    let previews: Vec<SectionPreview> = out.finish().load(conn)?;
     Ok(rows
         .into_iter()
         .map(|(course, teacher)| {

@@ -5,20 +5,16 @@
 //! Terms of three characters or more are answered from a trigram index: an FTS5 `trigram` table
 //! on SQLite, a `pg_trgm` GIN index on PostgreSQL. Shorter terms (Chinese words are often one or
 //! two characters) cannot use a trigram index; they are answered, on both backends, from
-//! `luffy_course_gram`, which lists every one- and two-character substring of each name. The
-//! substring test on `search_name` is always applied too: it is the definition, so both
-//! backends give the same results, and the indexes only narrow the rows.
+//! `luffy_course_gram`, which lists every one- and two-character substring of each name.
+//!
+//! Each answer is exactly the substring test, so both backends give the same results: the gram
+//! table lists every short substring, and an FTS5 phrase of trigrams (case-sensitive, over the
+//! already folded `search_name`) matches where its trigrams follow each other, that is where the
+//! term occurs. On PostgreSQL the index only narrows the rows and `LIKE` decides.
 
-use crate::DbBackend;
 use crate::database_url::Backend;
-use crate::schema::{luffy_course, luffy_course_gram};
-use diesel::dsl::sql;
-use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use crate::statement::Statement;
 use luffy_domain::catalog::SearchTerm;
-
-/// A condition on a course row.
-pub type Predicate = Box<dyn BoxableExpression<luffy_course::table, DbBackend, SqlType = Bool>>;
 
 /// `text` as a LIKE pattern that matches it anywhere, with `\` escaping `%`, `_` and `\`.
 pub fn contains_pattern(text: &str) -> String {
@@ -39,36 +35,28 @@ fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }
 
-/// The condition for one term.
-pub fn term_predicate(backend: Backend, term: &SearchTerm) -> Predicate {
-    let contains = luffy_course::search_name
-        .like(contains_pattern(term.text()))
-        .escape('\\');
-    let name: Predicate = if !term.is_indexable() {
-        Box::new(
-            luffy_course::id
-                .eq_any(
-                    luffy_course_gram::table
-                        .filter(luffy_course_gram::gram.eq(term.text().to_owned()))
-                        .select(luffy_course_gram::course_id),
-                )
-                .and(contains),
-        )
+/// Appends the condition for one term on the course row `c`.
+pub fn push_term<ST>(out: &mut Statement<ST>, backend: Backend, term: &SearchTerm) {
+    let price = term.price().map(|price| price.fen());
+    let text = term.text();
+    if let Some(price) = price {
+        out.sql("(c.price = ").int(price).sql(" OR (");
+    }
+    if !term.is_indexable() {
+        out.sql("c.id IN (SELECT course_id FROM luffy_course_gram WHERE gram = ")
+            .text(text)
+            .sql(")");
     } else if backend == Backend::Sqlite {
-        Box::new(
-            sql::<Bool>(
-                "luffy_course.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ",
-            )
-            .bind::<Text, _>(fts_phrase(term.text()))
-            .sql(")")
-            .and(contains),
-        )
+        out.sql("c.id IN (SELECT rowid FROM luffy_course_fts WHERE luffy_course_fts MATCH ")
+            .text(fts_phrase(text))
+            .sql(")");
     } else {
-        Box::new(contains)
-    };
-    match term.price() {
-        Some(price) => Box::new(luffy_course::price.eq(price.fen()).or(name)),
-        None => name,
+        out.sql("c.search_name LIKE ")
+            .text(contains_pattern(text))
+            .sql(" ESCAPE '\\'");
+    }
+    if price.is_some() {
+        out.sql("))");
     }
 }
 

@@ -13,10 +13,13 @@ pub use audit::{NewPaymentEvent, PaymentEvent};
 pub use payment::{PaidFacts, PaymentApplied};
 pub use refund::{RefundRow, RefundStart};
 
-use crate::schema::{luffy_course, luffy_enrollment, luffy_order, luffy_order_line};
-use crate::{DbConnection, DbError, write_transaction};
+use crate::schema::{luffy_course, luffy_order, luffy_order_line};
+use crate::statement::Statement;
+use crate::{Backend, DbConnection, DbError, write_transaction};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::result::DatabaseErrorKind;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use luffy_domain::Money;
 use luffy_domain::order::{CourseForSale, OrderStatus, PricedCart};
 use std::collections::HashSet;
@@ -84,107 +87,204 @@ pub struct NewOrder {
     pub first_sweep: NaiveDateTime,
 }
 
+/// Appends the order's lines as rows of values: `(order_id, course_id, price, real_price)`, or
+/// without the order id when it is `None`.
+fn push_lines<ST>(out: &mut Statement<ST>, order: &NewOrder, order_id: Option<i64>) {
+    for (index, item) in order.cart.items.iter().enumerate() {
+        out.sql(if index == 0 { "(" } else { ", (" });
+        if let Some(order_id) = order_id {
+            out.int(order_id).sql(", ");
+        }
+        out.int(item.course_id)
+            .sql(", ")
+            .int(item.price.fen())
+            .sql(", ")
+            .int(item.real_price.fen())
+            .sql(")");
+    }
+}
+
 pub(crate) fn fen(value: i64) -> Result<Money, DbError> {
     Money::from_fen(value).map_err(|err| DbError::Corrupt(format!("stored amount {value}: {err}")))
 }
+
+/// The buyer and the requested courses, as a cart is priced against them.
+#[derive(Debug, Clone)]
+pub struct CartSource {
+    /// Whether the buyer may buy.
+    pub active: bool,
+    /// The requested courses that exist.
+    pub catalog: Vec<CourseForSale>,
+    /// The requested courses the buyer owns now.
+    pub owned: HashSet<i64>,
+}
+
+type CartSourceSql = (
+    Bool,
+    Nullable<BigInt>,
+    Nullable<Text>,
+    Nullable<BigInt>,
+    Nullable<Bool>,
+    Nullable<Bool>,
+    Nullable<Bool>,
+);
+type CartSourceRow = (
+    bool,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<bool>,
+    Option<bool>,
+    Option<bool>,
+);
 
 /// The queries on orders.
 #[derive(Debug)]
 pub struct Orders;
 
 impl Orders {
-    /// The requested courses as the shop sells them (missing ids are simply absent).
-    pub fn courses_for_sale(
-        conn: &mut DbConnection,
-        ids: &[i64],
-    ) -> Result<Vec<CourseForSale>, DbError> {
-        let rows: Vec<(i64, String, i64, bool, bool)> = luffy_course::table
-            .filter(luffy_course::id.eq_any(ids))
-            .select((
-                luffy_course::id,
-                luffy_course::name,
-                luffy_course::price,
-                luffy_course::is_show,
-                luffy_course::is_delete,
-            ))
-            .load(conn)?;
-        rows.into_iter()
-            .map(|(id, name, price, is_show, is_delete)| {
-                Ok(CourseForSale {
-                    id,
-                    name,
-                    price: fen(price)?,
-                    on_sale: is_show && !is_delete,
-                })
-            })
-            .collect()
-    }
-
-    /// Which of `ids` the user owns now (granted and not revoked).
-    pub fn owned_courses(
+    /// The buyer and the requested courses, in one query: whether the user is active (`None`
+    /// when there is no such user), the courses as the shop sells them (missing ids are simply
+    /// absent) and which of them the user owns now (granted and not revoked).
+    pub fn cart_source(
         conn: &mut DbConnection,
         user_id: i64,
         ids: &[i64],
-    ) -> Result<HashSet<i64>, DbError> {
-        let owned: Vec<i64> = luffy_enrollment::table
-            .filter(luffy_enrollment::user_id.eq(user_id))
-            .filter(luffy_enrollment::course_id.eq_any(ids))
-            .filter(luffy_enrollment::revoked_time.is_null())
-            .select(luffy_enrollment::course_id)
-            .load(conn)?;
-        Ok(owned.into_iter().collect())
+    ) -> Result<Option<CartSource>, DbError> {
+        let mut query = Statement::<CartSourceSql>::new();
+        query.sql(
+            "SELECT u.is_active, c.id, c.name, c.price, c.is_show, c.is_delete, \
+             EXISTS (SELECT 1 FROM luffy_enrollment e WHERE e.user_id = u.id \
+                     AND e.course_id = c.id AND e.revoked_time IS NULL) \
+             FROM luffy_user u LEFT JOIN luffy_course c ON ",
+        );
+        if ids.is_empty() {
+            query.sql("1 = 0");
+        } else {
+            query.sql("c.id IN (");
+            for (index, id) in ids.iter().enumerate() {
+                if index > 0 {
+                    query.sql(", ");
+                }
+                query.int(*id);
+            }
+            query.sql(")");
+        }
+        query.sql(" WHERE u.id = ").int(user_id);
+        let rows: Vec<CartSourceRow> = query.finish().load(conn)?;
+        let Some((active, ..)) = rows.first() else {
+            return Ok(None);
+        };
+        let mut source = CartSource {
+            active: *active,
+            catalog: Vec::with_capacity(rows.len()),
+            owned: HashSet::new(),
+        };
+        for (_, id, name, price, is_show, is_delete, owned) in rows {
+            let (Some(id), Some(name), Some(price)) = (id, name, price) else {
+                continue;
+            };
+            if owned == Some(true) {
+                source.owned.insert(id);
+            }
+            source.catalog.push(CourseForSale {
+                id,
+                name,
+                price: fen(price)?,
+                on_sale: is_show == Some(true) && is_delete == Some(false),
+            });
+        }
+        Ok(Some(source))
     }
 
     /// Creates the order and all its lines in one transaction: both exist, or neither.
     pub fn create(conn: &mut DbConnection, order: &NewOrder) -> Result<OrderRow, DbError> {
         write_transaction(conn, |conn| {
-            diesel::insert_into(luffy_order::table)
-                .values((
-                    luffy_order::out_trade_no.eq(&order.out_trade_no),
-                    luffy_order::user_id.eq(order.user_id),
-                    luffy_order::subject.eq(&order.subject),
-                    luffy_order::total_amount.eq(order.cart.total.fen()),
-                    luffy_order::status.eq(OrderStatus::Unpaid.as_str()),
-                    luffy_order::pay_type.eq(order.pay_type),
-                    luffy_order::expires_at.eq(order.expires_at),
-                    luffy_order::sweep_after.eq(order.first_sweep),
-                    luffy_order::created_time.eq(order.now),
-                    luffy_order::updated_time.eq(order.now),
+            Self::insert_unpaid(conn, order)?.ok_or_else(|| {
+                DbError::Query(diesel::result::Error::DatabaseError(
+                    DatabaseErrorKind::UniqueViolation,
+                    Box::new(format!("order number {} is taken", order.out_trade_no)),
                 ))
-                .execute(conn)?;
-            let order_id = crate::last_insert_id(conn)?;
-            // One statement per line: the two-backend connection cannot batch inserts, and a
-            // cart holds a handful of courses.
-            for item in &order.cart.items {
-                diesel::insert_into(luffy_order_line::table)
-                    .values((
-                        luffy_order_line::order_id.eq(order_id),
-                        luffy_order_line::course_id.eq(item.course_id),
-                        luffy_order_line::price.eq(item.price.fen()),
-                        luffy_order_line::real_price.eq(item.real_price.fen()),
-                    ))
-                    .execute(conn)?;
-            }
-            // Every column is known: no need to read the row back.
-            Ok(OrderRow {
-                id: order_id,
-                out_trade_no: order.out_trade_no.clone(),
-                user_id: order.user_id,
-                subject: order.subject.clone(),
-                total_amount: order.cart.total.fen(),
-                refunded_amount: 0,
-                status: OrderStatus::Unpaid.as_str().to_owned(),
-                pay_type: order.pay_type,
-                trade_no: None,
-                buyer_id: None,
-                pay_time: None,
-                paid_late: false,
-                expires_at: order.expires_at,
-                sweep_after: order.first_sweep,
-                created_time: order.now,
-                updated_time: order.now,
             })
         })
+    }
+
+    /// Writes the order and all its lines, in two statements; `None`, with nothing written,
+    /// when the order number is taken. To be called inside a write transaction, which makes
+    /// the order and its lines one.
+    pub fn insert_unpaid(
+        conn: &mut DbConnection,
+        order: &NewOrder,
+    ) -> Result<Option<OrderRow>, DbError> {
+        let postgres = conn.backend() == Backend::Postgres && !order.cart.items.is_empty();
+        let mut insert = Statement::<BigInt>::new();
+        if postgres {
+            // PostgreSQL writes the lines in the same statement, one round trip fewer.
+            insert.sql("WITH o AS (");
+        }
+        insert
+            .sql(
+                "INSERT INTO luffy_order (out_trade_no, user_id, subject, total_amount, status, \
+                 pay_type, expires_at, sweep_after, created_time, updated_time) VALUES (",
+            )
+            .text(order.out_trade_no.as_str())
+            .sql(", ")
+            .int(order.user_id)
+            .sql(", ")
+            .text(order.subject.as_str())
+            .sql(", ")
+            .int(order.cart.total.fen())
+            .sql(", ")
+            .text(OrderStatus::Unpaid.as_str())
+            .sql(", ")
+            .int(i64::from(order.pay_type))
+            .sql(", ")
+            .timestamp(order.expires_at)
+            .sql(", ")
+            .timestamp(order.first_sweep)
+            .sql(", ")
+            .timestamp(order.now)
+            .sql(", ")
+            .timestamp(order.now)
+            .sql(") ON CONFLICT (out_trade_no) DO NOTHING RETURNING id");
+        if postgres {
+            insert.sql(
+                "), l AS (INSERT INTO luffy_order_line (order_id, course_id, price, real_price) \
+                 SELECT o.id, v.course_id, v.price, v.real_price FROM o, (VALUES ",
+            );
+            push_lines(&mut insert, order, None);
+            insert.sql(") v (course_id, price, real_price)) SELECT id FROM o");
+        }
+        let Some(order_id) = insert.finish().get_result::<i64>(conn).optional()? else {
+            return Ok(None);
+        };
+        if !postgres && !order.cart.items.is_empty() {
+            let mut lines = Statement::<BigInt>::new();
+            lines.sql(
+                "INSERT INTO luffy_order_line (order_id, course_id, price, real_price) VALUES ",
+            );
+            push_lines(&mut lines, order, Some(order_id));
+            lines.finish().execute(conn)?;
+        }
+        // Every column is known: no need to read the row back.
+        Ok(Some(OrderRow {
+            id: order_id,
+            out_trade_no: order.out_trade_no.clone(),
+            user_id: order.user_id,
+            subject: order.subject.clone(),
+            total_amount: order.cart.total.fen(),
+            refunded_amount: 0,
+            status: OrderStatus::Unpaid.as_str().to_owned(),
+            pay_type: order.pay_type,
+            trade_no: None,
+            buyer_id: None,
+            pay_time: None,
+            paid_late: false,
+            expires_at: order.expires_at,
+            sweep_after: order.first_sweep,
+            created_time: order.now,
+            updated_time: order.now,
+        }))
     }
 
     /// The order with this merchant number.

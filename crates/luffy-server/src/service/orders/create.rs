@@ -1,6 +1,6 @@
 //! `POST /order/pay/`: price the cart on the server, store the order unpaid, then sign the URL.
 
-use super::with_db;
+use super::with_db_tx;
 use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
@@ -23,9 +23,11 @@ pub struct PayRequest {
 
 /// Creates the order and returns its signed page-pay URL.
 ///
-/// Nothing is stored when any rule refuses the cart. The order and its lines are written in
-/// one transaction before the URL is signed, so a URL is never handed out for an order that
-/// does not exist.
+/// The buyer, the prices and what the buyer owns are read, and the order and its lines
+/// written, in one transaction (on SQLite it holds the write lock from the start), so the cart
+/// is priced against exactly what the order records, and nothing is stored when any rule
+/// refuses the cart. It commits before the URL is signed, so a URL is never handed out for an
+/// order that does not exist.
 pub async fn create_order(
     state: &web::Data<AppState>,
     user_id: i64,
@@ -34,19 +36,20 @@ pub async fn create_order(
     if request.pay_type != 1 {
         return Err(ApiError::rejected("暂不支持该支付方式"));
     }
-    let order = with_db(state, move |conn, state| {
-        let active =
-            luffy_db::account::UserRow::by_id(conn, user_id)?.is_some_and(|user| user.is_active);
-        if !active {
-            return Err(ApiError::rejected(crate::auth::FAILED));
-        }
+    let order = with_db_tx(state, move |conn, state| {
         let mut ids = request.courses.clone();
         ids.sort_unstable();
         ids.dedup();
-        let catalog = Orders::courses_for_sale(conn, &ids)?;
-        let owned = Orders::owned_courses(conn, user_id, &ids)?;
-        let cart =
-            price_cart(&request.courses, &catalog, &owned, request.total_amount).map_err(reject)?;
+        let source = Orders::cart_source(conn, user_id, &ids)?
+            .filter(|source| source.active)
+            .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
+        let cart = price_cart(
+            &request.courses,
+            &source.catalog,
+            &source.owned,
+            request.total_amount,
+        )
+        .map_err(reject)?;
         let subject = subject_of(
             &cart
                 .items
@@ -59,27 +62,28 @@ pub async fn create_order(
         let expires_at = now + Duration::seconds(timeout);
         let reconcile_after = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
         let first_sweep = now + Duration::seconds(reconcile_after.min(timeout));
-        // A clash of order numbers (same millisecond, same 8 random digits) hits the unique
-        // index; draw again.
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            let order = NewOrder {
-                out_trade_no: new_out_trade_no(now, rand::thread_rng().r#gen()).to_string(),
-                user_id,
-                subject: subject.clone(),
-                pay_type: request.pay_type,
-                cart: cart.clone(),
-                now: now.naive_utc(),
-                expires_at: expires_at.naive_utc(),
-                first_sweep: first_sweep.naive_utc(),
-            };
-            match Orders::create(conn, &order) {
-                Ok(row) => return Ok(row),
-                Err(err) if err.is_unique_violation() && attempts < 3 => continue,
-                Err(err) => return Err(err.into()),
+        let mut order = NewOrder {
+            out_trade_no: String::new(),
+            user_id,
+            subject,
+            pay_type: request.pay_type,
+            cart,
+            now: now.naive_utc(),
+            expires_at: expires_at.naive_utc(),
+            first_sweep: first_sweep.naive_utc(),
+        };
+        // A clash of order numbers (same millisecond, same 8 random digits) writes nothing;
+        // draw again.
+        for _ in 0..3 {
+            order.out_trade_no = new_out_trade_no(now, rand::thread_rng().r#gen()).to_string();
+            if let Some(row) = Orders::insert_unpaid(conn, &order)? {
+                return Ok(row);
             }
         }
+        Err(ApiError::Internal(format!(
+            "no free order number at {}",
+            order.out_trade_no
+        )))
     })
     .await?;
     let total = order.total()?;
