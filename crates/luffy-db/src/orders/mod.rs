@@ -13,7 +13,7 @@ pub use audit::{NewPaymentEvent, PaymentEvent};
 pub use payment::{PaidFacts, PaymentApplied};
 pub use refund::{RefundRow, RefundStart};
 
-use crate::schema::{luffy_course, luffy_order, luffy_order_line};
+use crate::schema::{luffy_course, luffy_enrollment, luffy_order, luffy_order_line};
 use crate::statement::Statement;
 use crate::{Backend, DbConnection, DbError, write_transaction};
 use chrono::NaiveDateTime;
@@ -195,6 +195,21 @@ impl Orders {
             });
         }
         Ok(Some(source))
+    }
+
+    /// Which of `ids` the user owns now (granted and not revoked).
+    pub fn owned_courses(
+        conn: &mut DbConnection,
+        user_id: i64,
+        ids: &[i64],
+    ) -> Result<HashSet<i64>, DbError> {
+        let owned: Vec<i64> = luffy_enrollment::table
+            .filter(luffy_enrollment::user_id.eq(user_id))
+            .filter(luffy_enrollment::course_id.eq_any(ids))
+            .filter(luffy_enrollment::revoked_time.is_null())
+            .select(luffy_enrollment::course_id)
+            .load(conn)?;
+        Ok(owned.into_iter().collect())
     }
 
     /// Creates the order and all its lines in one transaction: both exist, or neither.
