@@ -11,7 +11,8 @@ use rand::distributions::{Alphanumeric, DistString};
 /// The largest demo catalog `seed-demo` builds.
 pub const MAX_DEMO_COURSES: usize = 1_000_000;
 
-fn open(config: &Config) -> Result<DbConnection, String> {
+/// Migrates the database and opens one connection, for a one-shot command.
+pub(crate) fn open(config: &Config) -> Result<DbConnection, String> {
     luffy_db::run_migrations(&config.database_url).map_err(|err| err.to_string())?;
     DbConnection::open(&config.database_url).map_err(|err| err.to_string())
 }

@@ -37,10 +37,9 @@ pub struct UploadGrant {
 /// An HTTP request that claims to come from the storage, as received.
 #[derive(Debug, Clone, Copy)]
 pub struct CallbackRequest<'a> {
-    /// The method, e.g. `POST`.
+    /// The method, e.g. `POST`. (The URL is the storage's own callback URL: an adapter signs
+    /// and checks that, whatever path normalisation the request went through.)
     pub method: &'a str,
-    /// The full URL the request was sent to.
-    pub url: &'a str,
     /// The headers, by name.
     pub headers: &'a [(&'a str, &'a str)],
     /// The raw body.

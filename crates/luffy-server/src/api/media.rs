@@ -66,7 +66,6 @@ async fn callback(
         .collect();
     let request = CallbackRequest {
         method: req.method().as_str(),
-        url: &req.uri().to_string(),
         headers: &headers,
         body: &body,
     };

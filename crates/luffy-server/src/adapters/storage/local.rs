@@ -4,7 +4,7 @@
 //! upload tokens are Qiniu upload tokens (signed with a secret kept in the data dir), a direct
 //! upload is Qiniu's multipart form POST, and private links carry `e=<deadline>&token=…`.
 
-use super::{StorageError, mime_of_key};
+use super::{StorageError, fingerprint, mime_of_key, random_hex};
 use crate::config::Config;
 use actix_web::web::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -14,7 +14,6 @@ use luffy_domain::media::{
 };
 use qiniu_sdk::{Credentials, PutPolicy, UploadToken, etag::EtagHasher, public_download_url};
 use secrecy::ExposeSecret;
-use sha2::{Digest, Sha256};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -162,7 +161,7 @@ impl LocalStorage {
         E: std::fmt::Display,
     {
         UploadRules::check_mime(permit.kind, mime)?;
-        let temp = self.temp_path(TEMP_DIR, &random_name())?;
+        let temp = self.temp_path(TEMP_DIR, &random_hex(16))?;
         let received = async {
             let mut file = tokio::fs::File::create(&temp).await?;
             let mut hasher = EtagHasher::new();
@@ -303,22 +302,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(|err| std::io::Error::other(err.to_string()))?
 }
 
-fn random_name() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::thread_rng().r#gen();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The partial file of one source file copied to one key: a changed source starts over.
 fn partial_name(key: &MediaKey, source: &std::fs::Metadata) -> String {
-    let modified = source
-        .modified()
-        .ok()
-        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |since| since.as_nanos());
-    let digest = Sha256::digest(format!("{key}\n{}\n{modified}", source.len()));
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.part")
+    format!("{}.part", fingerprint(key.as_str(), source, 16))
 }
 
 impl luffy_domain::media::MediaStorage for LocalStorage {

@@ -155,6 +155,31 @@ impl MediaStorage for Storage {
     }
 }
 
+/// Hex of a hash of `label` and the size and modification time of a file: the same file gives
+/// the same fingerprint until it changes. `bytes` of the hash are kept.
+pub fn fingerprint(label: &str, file: &std::fs::Metadata, bytes: usize) -> String {
+    use sha2::{Digest, Sha256};
+    let modified = file
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos());
+    let digest = Sha256::digest(format!("{label}\n{}\n{modified}", file.len()));
+    digest
+        .iter()
+        .take(bytes)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `bytes` random bytes as hex, for keys and temporary file names.
+pub fn random_hex(bytes: usize) -> String {
+    use rand::RngCore;
+    let mut buffer = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buffer);
+    buffer.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The MIME type of a key from its extension, for objects whose type was not recorded.
 pub fn mime_of_key(key: &MediaKey) -> &'static str {
     use luffy_domain::media::MediaKind;

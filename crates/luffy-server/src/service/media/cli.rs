@@ -1,25 +1,19 @@
 //! `luffy media upload` and `luffy media verify`: the operator's side of course media.
 
-use crate::adapters::storage::Storage;
+use crate::adapters::storage::{Storage, fingerprint};
+use crate::commands::open;
 use crate::config::Config;
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
-use luffy_db::DbConnection;
 use luffy_db::media::{Media, MediaReference};
 use luffy_domain::media::{MediaKey, MediaStorage, MediaTarget, StoredObject};
 use luffy_domain::{Clock, SystemClock};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 /// Stats looked up at the same time by `verify`.
 const VERIFY_CONCURRENCY: usize = 8;
-
-fn open(config: &Config) -> Result<DbConnection, String> {
-    luffy_db::run_migrations(&config.database_url).map_err(|err| err.to_string())?;
-    DbConnection::open(&config.database_url).map_err(|err| err.to_string())
-}
 
 fn storage(config: &Config) -> Result<Storage, String> {
     let public_url = config
@@ -40,17 +34,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 /// gets the same key, so a rerun after an interruption resumes instead of starting over.
 fn nonce_of(file: &Path, target: MediaTarget, metadata: &std::fs::Metadata) -> String {
     let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_owned());
-    let modified = metadata
-        .modified()
-        .ok()
-        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |since| since.as_nanos());
-    let digest = Sha256::digest(format!(
-        "{target}\n{}\n{}\n{modified}",
-        path.display(),
-        metadata.len()
-    ));
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    fingerprint(&format!("{target}\n{}", path.display()), metadata, 8)
 }
 
 fn progress_bar(show: bool) -> ProgressBar {

@@ -6,7 +6,7 @@ mod links;
 
 pub use links::MediaLinks;
 
-use crate::adapters::storage::StorageError;
+use crate::adapters::storage::{StorageError, random_hex};
 use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -38,7 +38,7 @@ pub async fn grant_upload(
     if !exists {
         return Err(ApiError::NotFound(target.to_string()));
     }
-    let key = target.key_for(&nonce(), extension)?;
+    let key = target.key_for(&random_hex(8), extension)?;
     let deadline = state.clock.now().timestamp() + GRANT_TTL_SECS;
     state
         .storage
@@ -113,11 +113,4 @@ pub fn upload_error(err: StorageError) -> ApiError {
         status,
         msg: err.to_string(),
     }
-}
-
-/// A random key part: 16 hex digits.
-fn nonce() -> String {
-    use rand::Rng;
-    let value: u64 = rand::thread_rng().r#gen();
-    format!("{value:016x}")
 }
