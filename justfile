@@ -38,6 +38,11 @@ migrate:
 bench *ARGS:
     cargo bench --workspace {{ARGS}}
 
+# Order creation and notifies under load on a fresh release server (sqlite or postgres),
+# compared with this machine's raw RSA signing rate; then the orders are counted.
+load-orders BACKEND="sqlite" CONCURRENCY="32" SECONDS="10":
+    bash scripts/load-orders.sh {{BACKEND}} {{CONCURRENCY}} {{SECONDS}}
+
 # Start N replicas (default 3) on PostgreSQL behind nginx, with the Alipay simulator.
 cluster N="3":
     bash scripts/cluster.sh start {{N}}

@@ -67,6 +67,9 @@ pub fn build_pool(url: &DatabaseUrl, options: PoolOptions) -> Result<DbPool, DbE
     drop(DbConnection::open(url)?);
     r2d2::Pool::builder()
         .max_size(options.max_size.max(2))
+        // A PostgreSQL connection can go stale (a server restart, a proxy's timeout): test it
+        // on checkout. A SQLite connection is a file handle in this process and cannot.
+        .test_on_check_out(url.backend() == Backend::Postgres)
         .min_idle(Some(1))
         .connection_timeout(options.connection_timeout)
         .build(ConnectionManager { url: url.clone() })

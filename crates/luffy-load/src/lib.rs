@@ -3,6 +3,9 @@
 
 use std::net::IpAddr;
 
+pub mod cpu;
+pub mod http1;
+
 /// Refuses any base URL whose host is not a loopback address.
 pub fn check_loopback(base: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(base).map_err(|err| format!("--base: {err}"))?;

@@ -11,6 +11,7 @@ pub mod service;
 pub mod startup;
 pub mod state;
 pub mod sweeper;
+pub mod trim_slashes;
 
 pub use config::Config;
 pub use startup::{Application, StartupError};

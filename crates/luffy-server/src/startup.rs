@@ -6,7 +6,8 @@ use crate::adapters::storage::Storage;
 use crate::auth::JwtKeys;
 use crate::config::SmsSenderKind;
 use crate::{api, config::Config, secrets, state::AppState};
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_web::dev::{Server, Service};
+use actix_web::{App, HttpServer, middleware, web};
 use luffy_db::{DbError, PoolOptions};
 use luffy_domain::SystemClock;
 use luffy_domain::account::{PasswordHasher, SmsSender};
@@ -157,6 +158,7 @@ impl Application {
             clock,
             config: Arc::new(config),
             public_url,
+            group_commit: Arc::default(),
         };
 
         let app_state = web::Data::new(state.clone());
@@ -172,7 +174,10 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
                 .app_data(app_state.clone())
-                .wrap(middleware::NormalizePath::trim())
+                .wrap_fn(|mut req, service| {
+                    crate::trim_slashes::trim_slashes(&mut req);
+                    service.call(req)
+                })
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"));
             if let Some(routes) = simulator.clone() {
                 app = app

@@ -8,7 +8,8 @@ use luffy_domain::account::{PasswordHasher, SmsSender};
 use std::sync::Arc;
 
 /// Shared, immutable application state. The server keeps no other state: everything that
-/// changes lives in the database, so replicas can run side by side.
+/// changes lives in the database, so replicas can run side by side (the group-commit queue
+/// only holds writes for the milliseconds until their transaction commits).
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The connection pool.
@@ -29,6 +30,8 @@ pub struct AppState {
     pub payments: Arc<crate::adapters::alipay::Payments>,
     /// Where media files live.
     pub storage: Arc<crate::adapters::storage::Storage>,
+    /// New orders waiting to share a transaction.
+    pub group_commit: Arc<crate::service::group_commit::GroupCommit>,
 }
 
 impl AppState {

@@ -224,9 +224,9 @@ impl Orders {
         })
     }
 
-    /// Writes the order and all its lines, in two statements; `None`, with nothing written,
-    /// when the order number is taken. To be called inside a write transaction, which makes
-    /// the order and its lines one.
+    /// Writes the order and all its lines; `None`, with nothing written, when the order number
+    /// is taken. On PostgreSQL that is one statement; on SQLite it is two, so call it inside a
+    /// write transaction there, which makes the order and its lines one.
     pub fn insert_unpaid(
         conn: &mut DbConnection,
         order: &NewOrder,

@@ -18,10 +18,12 @@
 
 use alipay_sdk::{PrivateKey, SignType};
 use clap::Parser;
+use luffy_load::cpu::CpuSample;
+use luffy_load::http1::{Connection, Response, encode_request};
 use luffy_load::{check_loopback, out_trade_no_of, percentile, priced_courses};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Load order creation and notifies; report rates against the raw signing rate.
@@ -44,7 +46,7 @@ struct Args {
     #[arg(long)]
     database_url: String,
     /// Concurrent clients (1 to 256).
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 32)]
     concurrency: usize,
     /// Seconds of order creation (1 to 60).
     #[arg(long, default_value_t = 10)]
@@ -55,6 +57,11 @@ struct Args {
     /// The seller id notifies carry.
     #[arg(long, default_value = "2088102179075543")]
     seller_id: String,
+    /// The server's process id: when given (Linux), the report splits the CPU time of order
+    /// creation between the server and the rest of the machine (a local database, this
+    /// harness).
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 #[derive(Debug, Default)]
@@ -87,17 +94,59 @@ fn read_key(path: &std::path::Path) -> Result<PrivateKey, String> {
     PrivateKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Single-thread RSA-2048 signatures per second with the server's backend, over ~1 s.
-fn raw_sign_rate(key: &PrivateKey) -> Result<f64, String> {
+/// RSA-2048 signatures per second with the server's backend over about a second, on
+/// `threads` threads at once.
+fn sign_rate(key: &PrivateKey, threads: usize) -> Result<f64, String> {
     let content = "app_id=2021000000000001&biz_content={\"subject\":\"x\"}&charset=utf-8&method=alipay.trade.page.pay";
-    let started = Instant::now();
-    let mut count = 0u32;
-    while started.elapsed() < Duration::from_secs(1) || count < 50 {
-        alipay_sdk::crypto::sign(key, SignType::Rsa2, content.as_bytes())
-            .map_err(|e| e.to_string())?;
-        count += 1;
+    let rates: Vec<Result<f64, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let started = Instant::now();
+                    let mut count = 0u32;
+                    while started.elapsed() < Duration::from_secs(1) || count < 50 {
+                        alipay_sdk::crypto::sign(key, SignType::Rsa2, content.as_bytes())
+                            .map_err(|e| e.to_string())?;
+                        count += 1;
+                    }
+                    Ok(f64::from(count) / started.elapsed().as_secs_f64())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("a signing thread panicked".into()))
+            })
+            .collect()
+    });
+    rates.into_iter().sum()
+}
+
+/// The machine's raw signing rate, measured two ways: one core's rate times the cores (one
+/// thread, the other cores idle), and all cores signing at once.
+#[derive(Debug, Clone, Copy)]
+struct RawRate {
+    per_core_times_cores: f64,
+    all_cores: f64,
+}
+
+impl RawRate {
+    fn measure(key: &PrivateKey, cores: usize) -> Result<Self, String> {
+        Ok(Self {
+            per_core_times_cores: sign_rate(key, 1)? * cores as f64,
+            all_cores: sign_rate(key, cores)?,
+        })
     }
-    Ok(f64::from(count) / started.elapsed().as_secs_f64())
+
+    fn mean(self, other: Self) -> Self {
+        Self {
+            per_core_times_cores: (self.per_core_times_cores + other.per_core_times_cores) / 2.0,
+            all_cores: (self.all_cores + other.all_cores) / 2.0,
+        }
+    }
 }
 
 async fn run(args: Args) -> Result<bool, String> {
@@ -116,8 +165,8 @@ async fn run(args: Args) -> Result<bool, String> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let per_core = raw_sign_rate(&app_key)?;
-    let raw_rate = per_core * cores as f64;
+    // Measured before and after the load and averaged: a shared machine's speed drifts.
+    let raw_before = RawRate::measure(&app_key, cores)?;
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -141,128 +190,125 @@ async fn run(args: Args) -> Result<bool, String> {
     let database = luffy_db::DatabaseUrl::parse(&args.database_url).map_err(|e| e.to_string())?;
     let before = count_orders(&database)?;
 
-    // Phase 1: order creation. The URL, the header and each course's body are built once.
-    let pay_url =
-        reqwest::Url::parse(&format!("{base}/api/v1/order/pay/")).map_err(|e| e.to_string())?;
-    let authorization = reqwest::header::HeaderValue::from_str(&format!("jwt {token}"))
-        .map_err(|e| e.to_string())?;
-    let bodies: Arc<Vec<(String, String)>> = Arc::new(
+    // Phase 1: order creation. Each course's request is encoded once; responses are kept as
+    // bytes and read after the clock stops, so the harness takes as little CPU as it can from
+    // the server it shares the machine with.
+    let address = server_address(&base)?;
+    let host = address.to_string();
+    let authorization = format!("jwt {token}");
+    let requests: Arc<Vec<(Vec<u8>, String)>> = Arc::new(
         courses
             .iter()
             .map(|(course, price)| {
                 let body = json!({"courses": [course], "total_amount": price}).to_string();
-                (body, price.clone())
+                let request = encode_request(
+                    "POST",
+                    &host,
+                    "/api/v1/order/pay/",
+                    &[
+                        ("authorization", authorization.as_str()),
+                        ("content-type", "application/json"),
+                    ],
+                    body.as_bytes(),
+                );
+                (request, price.clone())
             })
             .collect(),
     );
-    let tally = Arc::new(Mutex::new(Tally::default()));
+    let cpu_before = args.server_pid.map(CpuSample::read).transpose()?;
     let end = Instant::now() + Duration::from_secs(args.duration);
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
         .map(|worker| {
-            let (client, pay_url, authorization, bodies, tally) = (
-                client.clone(),
-                pay_url.clone(),
-                authorization.clone(),
-                bodies.clone(),
-                tally.clone(),
-            );
+            let requests = requests.clone();
             tokio::spawn(async move {
+                let mut connection = Connection::new(address);
+                let mut answers = Vec::new();
                 let mut next = worker;
                 while Instant::now() < end {
-                    let (body, price) = &bodies[next % bodies.len()];
+                    let (request, price) = &requests[next % requests.len()];
                     next += 7;
                     let sent = Instant::now();
-                    let answer = client
-                        .post(pay_url.clone())
-                        .header(reqwest::header::AUTHORIZATION, authorization.clone())
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone())
-                        .send()
-                        .await;
-                    let body: Option<Value> = match answer {
-                        Ok(response) => response.json().await.ok(),
-                        Err(_) => None,
-                    };
+                    let answer = connection.exchange(request).await;
                     let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
-                    let created = body
-                        .as_ref()
-                        .and_then(|b| b["pay_url"].as_str())
-                        .and_then(out_trade_no_of);
-                    let mut tally = tally.lock().unwrap_or_else(|p| p.into_inner());
-                    tally.latencies_us.push(micros);
-                    match created {
-                        Some(no) => tally.created.push((no, price.clone())),
-                        None => tally.errors += 1,
-                    }
+                    answers.push((micros, answer.ok(), price.clone()));
                 }
+                answers
             })
         })
         .collect();
+    let mut answers = Vec::new();
     for worker in workers {
-        worker.await.map_err(|e| e.to_string())?;
+        answers.extend(worker.await.map_err(|e| e.to_string())?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let mut tally = std::mem::take(&mut *tally.lock().map_err(|_| "poisoned")?);
-    tally.latencies_us.sort_unstable();
+    let cpu = match (cpu_before, args.server_pid) {
+        (Some(before), Some(pid)) => Some(before.until(CpuSample::read(pid)?)),
+        _ => None,
+    };
+    let tally = tally_orders(answers);
     let orders_per_sec = tally.created.len() as f64 / elapsed;
     let after = count_orders(&database)?;
+    let raw = raw_before.mean(RawRate::measure(&app_key, cores)?);
 
-    // Phase 2: one signed TRADE_SUCCESS notify per created order. Signed off the event loop,
-    // which meanwhile notices the server closing idle connections, so none is reused stale.
+    // Phase 2: one signed TRADE_SUCCESS notify per created order, signed before the clock
+    // starts.
     let created = tally.created.clone();
     let (app_id, seller_id) = (args.app_id.clone(), args.seller_id.clone());
-    let notify_bodies: Vec<String> = tokio::task::spawn_blocking(move || {
+    let notify_requests: Vec<Vec<u8>> = tokio::task::spawn_blocking(move || {
         created
             .iter()
             .enumerate()
-            .map(|(n, (no, price))| signed_notify(&alipay_key, &app_id, &seller_id, no, price, n))
+            .map(|(n, (no, price))| {
+                signed_notify(&alipay_key, &app_id, &seller_id, no, price, n).map(|form| {
+                    encode_request(
+                        "POST",
+                        &host,
+                        "/api/v1/order/success/",
+                        &[("content-type", "application/x-www-form-urlencoded")],
+                        form.as_bytes(),
+                    )
+                })
+            })
             .collect::<Result<Vec<_>, _>>()
     })
     .await
     .map_err(|e| e.to_string())??;
-    let notify_bodies = Arc::new(notify_bodies);
-    let acked = Arc::new(Mutex::new((Vec::<u32>::new(), 0u64)));
+    let notify_requests = Arc::new(notify_requests);
     let cursor = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let notify_started = Instant::now();
     let senders: Vec<_> = (0..args.concurrency)
         .map(|_| {
-            let (client, base, bodies, acked, cursor) = (
-                client.clone(),
-                base.clone(),
-                notify_bodies.clone(),
-                acked.clone(),
-                cursor.clone(),
-            );
+            let (requests, cursor) = (notify_requests.clone(), cursor.clone());
             tokio::spawn(async move {
+                let mut connection = Connection::new(address);
+                let mut outcomes = Vec::new();
                 loop {
                     let index = cursor.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(body) = bodies.get(index) else { break };
-                    let sent = Instant::now();
-                    let ok = match client
-                        .post(format!("{base}/api/v1/order/success/"))
-                        .header("content-type", "application/x-www-form-urlencoded")
-                        .body(body.clone())
-                        .send()
-                        .await
-                    {
-                        Ok(response) => response.text().await.is_ok_and(|t| t == "success"),
-                        Err(_) => false,
+                    let Some(request) = requests.get(index) else {
+                        break;
                     };
+                    let sent = Instant::now();
+                    let ok = connection
+                        .exchange(request)
+                        .await
+                        .is_ok_and(|r| r.status == 200 && r.body == b"success");
                     let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
-                    let mut acked = acked.lock().unwrap_or_else(|p| p.into_inner());
-                    acked.0.push(micros);
-                    acked.1 += u64::from(ok);
+                    outcomes.push((micros, ok));
                 }
+                outcomes
             })
         })
         .collect();
+    let mut notify_latencies = Vec::new();
+    let mut acknowledged = 0u64;
     for sender in senders {
-        sender.await.map_err(|e| e.to_string())?;
+        for (micros, ok) in sender.await.map_err(|e| e.to_string())? {
+            notify_latencies.push(micros);
+            acknowledged += u64::from(ok);
+        }
     }
     let notify_elapsed = notify_started.elapsed().as_secs_f64();
-    let (mut notify_latencies, acknowledged) =
-        std::mem::take(&mut *acked.lock().map_err(|_| "poisoned")?);
     notify_latencies.sort_unstable();
     let final_counts = count_orders(&database)?;
 
@@ -274,16 +320,31 @@ async fn run(args: Args) -> Result<bool, String> {
     let duplicated = (tally.created.len() - distinct.len()) as i64 + (after.0 - after.1);
     let paid = final_counts.2 - before.2;
     println!(
-        "machine        {cores} cores; raw RSA-2048 sign {per_core:.0}/s per core → {raw_rate:.0}/s"
+        "machine        {cores} cores; raw RSA-2048 signing (mean of before and after the load): \
+         one core × {cores} = {:.0}/s, all {cores} cores at once = {:.0}/s",
+        raw.per_core_times_cores, raw.all_cores
     );
     println!(
-        "POST /order/pay/   {} orders in {elapsed:.1} s = {orders_per_sec:.0}/s ({:.0} % of raw signing), {} errors, p50 {:.1} ms, p99 {:.1} ms",
+        "POST /order/pay/   {} orders in {elapsed:.1} s = {orders_per_sec:.0}/s = {:.0} % of one core × {cores}, {:.0} % of all cores at once; {} errors, p50 {:.1} ms, p99 {:.1} ms",
         tally.created.len(),
-        100.0 * orders_per_sec / raw_rate,
+        100.0 * orders_per_sec / raw.per_core_times_cores,
+        100.0 * orders_per_sec / raw.all_cores,
         tally.errors,
         percentile(&tally.latencies_us, 0.5),
         percentile(&tally.latencies_us, 0.99),
     );
+    if let Some(cpu) = cpu.filter(|_| !tally.created.is_empty()) {
+        let orders = tally.created.len() as f64;
+        let server_ms = cpu.process.as_secs_f64() * 1000.0 / orders;
+        let others_ms = cpu.others.as_secs_f64() * 1000.0 / orders;
+        let sign_ms = 1000.0 * cores as f64 / raw.per_core_times_cores;
+        let server_bound = 1000.0 * cores as f64 / server_ms;
+        println!(
+            "CPU per order  server {server_ms:.2} ms (one signature alone: {sign_ms:.2} ms), rest of the machine {others_ms:.2} ms; \
+             with the cores to itself the server would do {server_bound:.0}/s = {:.0} % of one core × {cores}",
+            100.0 * server_bound / raw.per_core_times_cores,
+        );
+    }
     println!(
         "POST /order/success/ {} notifies in {notify_elapsed:.1} s = {:.0}/s, {acknowledged} acknowledged, p50 {:.1} ms, p99 {:.1} ms",
         notify_latencies.len(),
@@ -299,6 +360,34 @@ async fn run(args: Args) -> Result<bool, String> {
         && duplicated == 0
         && paid == acknowledged as i64
         && acknowledged as usize == notify_latencies.len())
+}
+
+/// The latencies, the errors and the orders created, from the pay answers.
+fn tally_orders(answers: Vec<(u32, Option<Response>, String)>) -> Tally {
+    let mut tally = Tally::default();
+    for (micros, answer, price) in answers {
+        tally.latencies_us.push(micros);
+        let created = answer
+            .filter(|response| response.status == 200)
+            .and_then(|response| serde_json::from_slice::<Value>(&response.body).ok())
+            .and_then(|body| body["pay_url"].as_str().and_then(out_trade_no_of));
+        match created {
+            Some(no) => tally.created.push((no, price)),
+            None => tally.errors += 1,
+        }
+    }
+    tally.latencies_us.sort_unstable();
+    tally
+}
+
+/// The socket address of the (loopback) base URL.
+fn server_address(base: &str) -> Result<std::net::SocketAddr, String> {
+    let url = reqwest::Url::parse(base).map_err(|e| e.to_string())?;
+    url.socket_addrs(|| None)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{base}: no address"))
 }
 
 /// (orders, distinct out_trade_no, paid orders).

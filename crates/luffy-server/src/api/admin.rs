@@ -72,18 +72,19 @@ async fn delete<E: Editable>(
 }
 
 fn routes<E: Editable>(cfg: &mut web::ServiceConfig, kind: &str) {
-    let base = format!("/api/v1/admin/{kind}");
-    cfg.service(web::resource(base.clone()).route(web::post().to(create::<E>)))
-        .service(
-            web::resource(format!("{base}/{{id:\\d+}}"))
-                .route(web::patch().to(update::<E>))
-                .route(web::put().to(update::<E>))
-                .route(web::delete().to(delete::<E>)),
-        )
-        .service(web::resource(format!("{base}/{{id:\\d+}}/hide")).route(web::post().to(hide::<E>)))
-        .service(
-            web::resource(format!("{base}/{{id:\\d+}}/show")).route(web::post().to(show::<E>)),
-        );
+    // A scope per kind: other requests skip these patterns after one prefix comparison.
+    cfg.service(
+        web::scope(&format!("/api/v1/admin/{kind}"))
+            .service(web::resource("").route(web::post().to(create::<E>)))
+            .service(
+                web::resource("/{id:\\d+}")
+                    .route(web::patch().to(update::<E>))
+                    .route(web::put().to(update::<E>))
+                    .route(web::delete().to(delete::<E>)),
+            )
+            .service(web::resource("/{id:\\d+}/hide").route(web::post().to(hide::<E>)))
+            .service(web::resource("/{id:\\d+}/show").route(web::post().to(show::<E>))),
+    );
 }
 
 /// Registers the staff routes.

@@ -21,7 +21,7 @@ pub mod code {
 }
 
 /// A failure of an API call.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// A failure the client shows to the user: HTTP 200 with `code` and `msg`.
     #[error("{msg}")]

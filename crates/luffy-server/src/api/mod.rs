@@ -38,15 +38,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ])
             .route(web::get().to(catalog::courses)),
         )
-        .service(
-            web::resource([
-                "/api/v1/course/actual/{id:\\d+}",
-                "/api/v1/course/list/{id:\\d+}",
-                "/api/v1/course/free/{id:\\d+}",
-                "/api/v1/course/{id:\\d+}",
-            ])
-            .route(web::get().to(catalog::course)),
-        )
         .service(web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)))
         .service(
             web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),
@@ -62,8 +53,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::resource("/api/v1/user/user/mobile_register")
                 .route(web::post().to(accounts::mobile_register)),
         )
-        .configure(admin::configure)
+        // Patterns with parameters cost a regex match for every request that reaches them:
+        // the busiest routes come first.
         .configure(orders::configure)
+        .service(
+            web::resource([
+                "/api/v1/course/actual/{id:\\d+}",
+                "/api/v1/course/list/{id:\\d+}",
+                "/api/v1/course/free/{id:\\d+}",
+                "/api/v1/course/{id:\\d+}",
+            ])
+            .route(web::get().to(catalog::course)),
+        )
+        .configure(admin::configure)
         .configure(media::configure)
         .default_service(web::to(not_found));
 }

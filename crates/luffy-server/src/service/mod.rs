@@ -3,5 +3,6 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod group_commit;
 pub mod media;
 pub mod orders;

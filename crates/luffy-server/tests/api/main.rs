@@ -21,6 +21,7 @@ mod media_cli;
 mod media_uploads;
 #[macro_use]
 mod shop;
+mod group_commit;
 mod offline_purchase;
 mod order_faults;
 mod orders;

@@ -91,6 +91,43 @@ shop_tests! {
         assert_eq!(ok["code"], 100, "a valid retry succeeds, with a number total: {ok}");
     }
 
+    async fn concurrent_orders_each_stand_or_fall_alone(shop) {
+        // Orders arriving together share a transaction (on SQLite); each is still priced,
+        // refused or stored on its own, and every pay URL names a stored order.
+        let c = &shop.catalog;
+        let bodies: Vec<_> = (0..24)
+            .map(|n| match n % 3 {
+                0 => json!({"courses": [c.linux], "total_amount": "99.00"}),
+                1 => json!({"courses": [c.linux], "total_amount": "0.01"}),
+                _ => json!({"courses": [c.linux, c.hidden_course], "total_amount": "100.00"}),
+            })
+            .collect();
+        let answers = futures_util::future::join_all(bodies.iter().map(|body| shop.pay(body.clone()))).await;
+        let mut created = Vec::new();
+        for (n, answer) in answers.iter().enumerate() {
+            if n % 3 == 0 {
+                assert_eq!(answer["code"], 100, "{answer}");
+                let out_trade_no = biz_content_of(answer["pay_url"].as_str().unwrap())["out_trade_no"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                let order = shop.stored(&out_trade_no);
+                assert_eq!((order.status(), order.total_amount), (OrderStatus::Unpaid, 9900));
+                created.push(out_trade_no);
+            } else {
+                assert_eq!(answer["code"], 999, "{answer}");
+            }
+        }
+        created.sort();
+        created.dedup();
+        assert_eq!(created.len(), 8, "eight distinct orders");
+        let mut conn = shop.app.db();
+        assert_eq!(luffy_db::orders::Orders::count_all(&mut conn).unwrap(), 8, "the refused carts stored nothing");
+        use diesel::prelude::*;
+        let lines: i64 = luffy_db::schema::luffy_order_line::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(lines, 8, "one line per stored order");
+    }
+
     async fn order_creation_requires_a_valid_token(shop) {
         let body = json!({"courses": [shop.catalog.linux], "total_amount": "99.00"});
         let (_, none) = shop.app.post_json("/api/v1/order/pay/", &body).await;

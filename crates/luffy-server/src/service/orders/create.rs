@@ -1,10 +1,12 @@
 //! `POST /order/pay/`: price the cart on the server, store the order unpaid, then sign the URL.
 
-use super::with_db_tx;
 use crate::api::ApiError;
+use crate::service::group_commit::{GroupCommit, Staged};
+use crate::service::orders::with_db;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::Duration;
+use luffy_db::Backend;
 use luffy_db::orders::{NewOrder, Orders};
 use luffy_domain::Money;
 use luffy_domain::order::{CartError, new_out_trade_no, price_cart};
@@ -23,11 +25,14 @@ pub struct PayRequest {
 
 /// Creates the order and returns its signed page-pay URL.
 ///
-/// The buyer, the prices and what the buyer owns are read, and the order and its lines
-/// written, in one transaction (on SQLite it holds the write lock from the start), so the cart
-/// is priced against exactly what the order records, and nothing is stored when any rule
-/// refuses the cart. It commits before the URL is signed, so a URL is never handed out for an
-/// order that does not exist.
+/// The buyer, the prices and what the buyer owns are read in one query, the cart is priced
+/// from that, and the order with its lines is written; nothing is written when any rule
+/// refuses the cart. On SQLite that is one transaction holding the write lock from the start,
+/// shared by concurrent orders, each in a savepoint of its own ([`GroupCommit`]); the URL is
+/// signed while the batch finishes and handed out only once it has committed, so a URL is
+/// never handed out for an order that does not exist. On PostgreSQL the read and the write
+/// (the order and its lines in one statement) run on their own: under read committed, a
+/// transaction around them would see nothing more and cost two round trips.
 pub async fn create_order(
     state: &web::Data<AppState>,
     user_id: i64,
@@ -36,7 +41,7 @@ pub async fn create_order(
     if request.pay_type != 1 {
         return Err(ApiError::rejected("暂不支持该支付方式"));
     }
-    let order = with_db_tx(state, move |conn, state| {
+    let price_and_store = move |conn: &mut _, state: &AppState| {
         let mut ids = request.courses.clone();
         ids.sort_unstable();
         ids.dedup();
@@ -84,10 +89,16 @@ pub async fn create_order(
             "no free order number at {}",
             order.out_trade_no
         )))
-    })
-    .await?;
+    };
+    let staged = if state.config.database_url.backend() == Backend::Postgres {
+        Staged::committed(with_db(state, price_and_store).await?)
+    } else {
+        GroupCommit::submit(state, price_and_store).await?
+    };
+    let order = staged.value;
     let total = order.total()?;
-    state
+    // Signed while the rest of the batch commits; handed out only once it has.
+    let pay_url = state
         .payments
         .page_pay_url(
             &order.out_trade_no,
@@ -100,7 +111,9 @@ pub async fn create_order(
                 "signing the page-pay URL of {}: {err}",
                 order.out_trade_no
             ))
-        })
+        })?;
+    staged.commit.wait().await?;
+    Ok(pay_url)
 }
 
 fn reject(err: CartError) -> ApiError {
