@@ -20,24 +20,29 @@ use actix_web::web;
 /// original client are served as well.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
-        .service(
-            web::resource(["/api/v1/course/category", "/api/v1/course/categories"])
-                .route(web::get().to(catalog::categories)),
-        )
-        .service(
-            web::resource(["/api/v1/course/chapter", "/api/v1/course/chapters"])
-                .route(web::get().to(catalog::chapters)),
-        )
-        .service(web::resource("/api/v1/course/search").route(web::get().to(catalog::courses)))
-        .service(
-            web::resource([
-                "/api/v1/course/actual",
-                "/api/v1/course/list",
-                "/api/v1/course/free",
-                "/api/v1/course",
-            ])
-            .route(web::get().to(catalog::courses)),
-        )
+        .configure(|cfg| {
+            aliases(
+                cfg,
+                &["/api/v1/course/category", "/api/v1/course/categories"],
+                |resource| resource.route(web::get().to(catalog::categories)),
+            );
+            aliases(
+                cfg,
+                &["/api/v1/course/chapter", "/api/v1/course/chapters"],
+                |resource| resource.route(web::get().to(catalog::chapters)),
+            );
+            aliases(
+                cfg,
+                &[
+                    "/api/v1/course/search",
+                    "/api/v1/course/actual",
+                    "/api/v1/course/list",
+                    "/api/v1/course/free",
+                    "/api/v1/course",
+                ],
+                |resource| resource.route(web::get().to(catalog::courses)),
+            );
+        })
         .service(web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)))
         .service(
             web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),
@@ -72,4 +77,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("no such route".into()))
+}
+
+/// Serves each of `paths` with the same routes, as a resource of its own: actix matches a
+/// resource with several paths through a regex set, and one with a single static path by
+/// comparing strings.
+pub(crate) fn aliases(
+    cfg: &mut web::ServiceConfig,
+    paths: &[&str],
+    routes: impl Fn(actix_web::Resource) -> actix_web::Resource,
+) {
+    for path in paths {
+        cfg.service(routes(web::resource(*path)));
+    }
 }

@@ -1,7 +1,7 @@
 //! Orders: create and pay, Alipay's notify, the front end's second check, my orders, refunds.
 
 use super::params::{QueryParams, json_body, page_response};
-use super::{ApiError, envelope};
+use super::{ApiError, aliases, envelope};
 use crate::auth::{AuthUser, StaffUser};
 use crate::client_addr::client_addr;
 use crate::service::orders::create::{PayRequest, create_order};
@@ -29,16 +29,24 @@ const NOT_PAID_YET: &str = "暂未收到您的付款，请稍后刷新再试";
 
 /// Registers the order routes (with the other editions' aliases).
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    aliases(
+        cfg,
+        &["/api/v1/order/pay", "/api/v1/order/alipay"],
+        |resource| resource.route(web::post().to(pay)),
+    );
+    aliases(
+        cfg,
+        &["/api/v1/order/success", "/api/v1/order/pay/success"],
+        |resource| {
+            resource
+                .route(web::post().to(notify))
+                .route(web::get().to(second_check))
+        },
+    );
+    aliases(cfg, &["/api/v1/order", "/api/v1/order/list"], |resource| {
+        resource.route(web::get().to(my_orders))
+    });
     cfg.service(
-        web::resource(["/api/v1/order/pay", "/api/v1/order/alipay"]).route(web::post().to(pay)),
-    )
-    .service(
-        web::resource(["/api/v1/order/success", "/api/v1/order/pay/success"])
-            .route(web::post().to(notify))
-            .route(web::get().to(second_check)),
-    )
-    .service(web::resource(["/api/v1/order", "/api/v1/order/list"]).route(web::get().to(my_orders)))
-    .service(
         web::resource("/api/v1/order/{out_trade_no}/cancel").route(web::post().to(cancel_order)),
     )
     .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))

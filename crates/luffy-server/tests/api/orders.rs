@@ -6,6 +6,24 @@ use luffy_domain::order::OrderStatus;
 use serde_json::json;
 
 shop_tests! {
+    async fn the_order_aliases_reach_the_same_handlers(shop) {
+        let linux = shop.catalog.linux;
+        let cart = json!({"courses": [linux], "total_amount": "99.00", "pay_type": 1});
+        let (status, body) = shop.app.send_json(reqwest::Method::POST, "/api/v1/order/alipay/", &cart, Some(&shop.auth)).await;
+        assert_eq!((status, &body["code"]), (200, &json!(100)), "{body}");
+        let out_trade_no = biz_content_of(body["pay_url"].as_str().unwrap())["out_trade_no"].clone();
+        for path in ["/api/v1/order/", "/api/v1/order/list", "/api/v1/order/list/"] {
+            let (_, mine) = shop.app.send_json(reqwest::Method::GET, path, &json!({}), Some(&shop.auth)).await;
+            assert_eq!(mine["data"]["results"][0]["out_trade_no"], out_trade_no, "{path}: {mine}");
+        }
+        for path in ["/api/v1/order/success/", "/api/v1/order/pay/success/"] {
+            let (status, _) = shop.app.send_json(reqwest::Method::POST, path, &json!({}), None).await;
+            assert_eq!(status, 200, "{path}: the notify handler answers (failed), not 404");
+        }
+        let (status, _) = shop.app.send_json(reqwest::Method::POST, "/api/v1/order/pay/extra/", &json!({}), None).await;
+        assert_eq!(status, 404);
+    }
+
     async fn happy_path_pays_grants_and_counts_once(shop) {
         let linux = shop.catalog.linux;
         let students_before = shop.students(linux);
