@@ -61,8 +61,7 @@ impl GroupCommit {
         let (ran, outcome) = oneshot::channel();
         let (committed, commit) = oneshot::channel();
         let unit = Pending {
-            work: Some(work),
-            ran: Some(ran),
+            job: Some((work, ran)),
             wrote: false,
             committed,
         };
@@ -193,8 +192,8 @@ trait Unit: Send {
 }
 
 struct Pending<T, F> {
-    work: Option<F>,
-    ran: Option<oneshot::Sender<Result<T, ApiError>>>,
+    /// The work and where its outcome goes, until it has run.
+    job: Option<(F, oneshot::Sender<Result<T, ApiError>>)>,
     /// The unit ran to success (its writes stand or fall with the batch).
     wrote: bool,
     committed: oneshot::Sender<Result<(), ApiError>>,
@@ -206,7 +205,7 @@ where
     F: FnOnce(&mut DbConnection, &AppState) -> Result<T, ApiError> + Send + 'static,
 {
     fn run(&mut self, conn: &mut DbConnection, state: &AppState) {
-        let (Some(work), Some(ran)) = (self.work.take(), self.ran.take()) else {
+        let Some((work, ran)) = self.job.take() else {
             return;
         };
         let outcome = luffy_db::write_transaction(conn, |conn| work(conn, state));
@@ -216,7 +215,7 @@ where
     }
 
     fn deliver(mut self: Box<Self>, failed: Option<&ApiError>) {
-        if let (Some(ran), Some(err)) = (self.ran.take(), failed) {
+        if let (Some((_, ran)), Some(err)) = (self.job.take(), failed) {
             // The batch failed before this unit's turn (no connection, say): that is its answer.
             let _ = ran.send(Err(err.clone()));
             return;
