@@ -36,5 +36,5 @@ pub use crate::encode::FormParams;
 pub use crate::error::{BusinessError, Error, KeyRole, Result, SignatureFailure};
 pub use crate::keys::{KeyFormat, PrivateKey, PublicKey};
 pub use crate::model::{OutTradeNo, TradeStatus};
-pub use crate::notify::{NOTIFY_ACK, Notification, NotifyKind, ReturnParams};
+pub use crate::notify::{NOTIFY_ACK, Notification, NotifyKind, RefundDetails, ReturnParams};
 pub use crate::sign::SignMode;

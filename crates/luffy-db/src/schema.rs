@@ -190,6 +190,7 @@ diesel::table! {
         course_id -> BigInt,
         price -> BigInt,
         real_price -> BigInt,
+        open_buyer_id -> Nullable<BigInt>,
     }
 }
 
@@ -215,6 +216,9 @@ diesel::table! {
         detail -> Nullable<Text>,
         created_time -> Timestamp,
         completed_time -> Nullable<Timestamp>,
+        automatic -> Bool,
+        retry_after -> Nullable<Timestamp>,
+        attempts -> Integer,
     }
 }
 

@@ -11,7 +11,7 @@ mod sweep;
 
 pub use audit::{NewPaymentEvent, PaymentEvent};
 pub use payment::{PaidFacts, PaymentApplied};
-pub use refund::{RefundRow, RefundStart};
+pub use refund::{RefundAnswer, RefundRow, RefundStart};
 
 use crate::schema::{luffy_course, luffy_enrollment, luffy_order, luffy_order_line};
 use crate::statement::Statement;
@@ -22,7 +22,7 @@ use diesel::result::DatabaseErrorKind;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use luffy_domain::Money;
 use luffy_domain::order::{CourseForSale, OrderStatus, PricedCart};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Identifiable)]
@@ -87,8 +87,9 @@ pub struct NewOrder {
     pub first_sweep: NaiveDateTime,
 }
 
-/// Appends the order's lines as rows of values: `(order_id, course_id, price, real_price)`, or
-/// without the order id when it is `None`.
+/// Appends the order's lines as rows of values: `(order_id, course_id, price, real_price,
+/// open_buyer_id)`, or without the order id when it is `None`. Each line holds the buyer's
+/// purchase of its course while the order is open.
 fn push_lines<ST>(out: &mut Statement<ST>, order: &NewOrder, order_id: Option<i64>) {
     for (index, item) in order.cart.items.iter().enumerate() {
         out.sql(if index == 0 { "(" } else { ", (" });
@@ -100,7 +101,42 @@ fn push_lines<ST>(out: &mut Statement<ST>, order: &NewOrder, order_id: Option<i6
             .int(item.price.fen())
             .sql(", ")
             .int(item.real_price.fen())
+            .sql(", ")
+            .int(order.user_id)
             .sql(")");
+    }
+}
+
+/// What writing a new order did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// The order and its lines are written.
+    Created(Box<OrderRow>),
+    /// The order number is taken: nothing written.
+    NumberTaken,
+    /// Another open order of the buyer holds one of the courses: nothing written.
+    CourseHeld,
+}
+
+/// An open order of a buyer and the courses it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenOrder {
+    /// The order.
+    pub order: OrderRow,
+    /// Its courses.
+    pub courses: BTreeSet<i64>,
+}
+
+/// Why a new order was not written.
+enum Unwritten {
+    NumberTaken,
+    CourseHeld,
+    Failed(DbError),
+}
+
+impl From<diesel::result::Error> for Unwritten {
+    fn from(err: diesel::result::Error) -> Self {
+        Unwritten::Failed(err.into())
     }
 }
 
@@ -117,6 +153,8 @@ pub struct CartSource {
     pub catalog: Vec<CourseForSale>,
     /// The requested courses the buyer owns now.
     pub owned: HashSet<i64>,
+    /// The requested courses an open (unpaid) order of the buyer holds, with that order's id.
+    pub held: HashMap<i64, i64>,
 }
 
 type CartSourceSql = (
@@ -127,6 +165,7 @@ type CartSourceSql = (
     Nullable<Bool>,
     Nullable<Bool>,
     Nullable<Bool>,
+    Nullable<BigInt>,
 );
 type CartSourceRow = (
     bool,
@@ -136,6 +175,7 @@ type CartSourceRow = (
     Option<bool>,
     Option<bool>,
     Option<bool>,
+    Option<i64>,
 );
 
 /// The queries on orders.
@@ -145,7 +185,8 @@ pub struct Orders;
 impl Orders {
     /// The buyer and the requested courses, in one query: whether the user is active (`None`
     /// when there is no such user), the courses as the shop sells them (missing ids are simply
-    /// absent) and which of them the user owns now (granted and not revoked).
+    /// absent), which of them the user owns now (granted and not revoked) and which an open
+    /// order of the user holds.
     pub fn cart_source(
         conn: &mut DbConnection,
         user_id: i64,
@@ -155,7 +196,9 @@ impl Orders {
         query.sql(
             "SELECT u.is_active, c.id, c.name, c.price, c.is_show, c.is_delete, \
              EXISTS (SELECT 1 FROM luffy_enrollment e WHERE e.user_id = u.id \
-                     AND e.course_id = c.id AND e.revoked_time IS NULL) \
+                     AND e.course_id = c.id AND e.revoked_time IS NULL), \
+             (SELECT l.order_id FROM luffy_order_line l WHERE l.open_buyer_id = u.id \
+                     AND l.course_id = c.id) \
              FROM luffy_user u LEFT JOIN luffy_course c ON ",
         );
         if ids.is_empty() {
@@ -179,13 +222,17 @@ impl Orders {
             active: *active,
             catalog: Vec::with_capacity(rows.len()),
             owned: HashSet::new(),
+            held: HashMap::new(),
         };
-        for (_, id, name, price, is_show, is_delete, owned) in rows {
+        for (_, id, name, price, is_show, is_delete, owned, held_by) in rows {
             let (Some(id), Some(name), Some(price)) = (id, name, price) else {
                 continue;
             };
             if owned == Some(true) {
                 source.owned.insert(id);
+            }
+            if let Some(order_id) = held_by {
+                source.held.insert(id, order_id);
             }
             source.catalog.push(CourseForSale {
                 id,
@@ -212,25 +259,45 @@ impl Orders {
         Ok(owned.into_iter().collect())
     }
 
-    /// Creates the order and all its lines in one transaction: both exist, or neither.
+    /// Creates the order and all its lines: both exist, or neither.
     pub fn create(conn: &mut DbConnection, order: &NewOrder) -> Result<OrderRow, DbError> {
-        write_transaction(conn, |conn| {
-            Self::insert_unpaid(conn, order)?.ok_or_else(|| {
-                DbError::Query(diesel::result::Error::DatabaseError(
+        match Self::insert_unpaid(conn, order)? {
+            Inserted::Created(row) => Ok(*row),
+            Inserted::NumberTaken | Inserted::CourseHeld => Err(DbError::Query(
+                diesel::result::Error::DatabaseError(
                     DatabaseErrorKind::UniqueViolation,
-                    Box::new(format!("order number {} is taken", order.out_trade_no)),
-                ))
-            })
-        })
+                    Box::new(format!("order {} clashes", order.out_trade_no)),
+                ),
+            )),
+        }
     }
 
-    /// Writes the order and all its lines; `None`, with nothing written, when the order number
-    /// is taken. On PostgreSQL that is one statement; on SQLite it is two, so call it inside a
-    /// write transaction there, which makes the order and its lines one.
-    pub fn insert_unpaid(
-        conn: &mut DbConnection,
-        order: &NewOrder,
-    ) -> Result<Option<OrderRow>, DbError> {
+    /// Writes the order and all its lines, each line holding the buyer's purchase of its
+    /// course while the order is open; nothing is written when the order number is taken or
+    /// another open order of the buyer holds one of the courses. On PostgreSQL that is one
+    /// statement; on SQLite two, in a savepoint of their own.
+    pub fn insert_unpaid(conn: &mut DbConnection, order: &NewOrder) -> Result<Inserted, DbError> {
+        let attempt = |conn: &mut DbConnection| match Self::write_unpaid(conn, order) {
+            Ok(None) => Err(Unwritten::NumberTaken),
+            Ok(Some(row)) => Ok(row),
+            Err(err) if err.is_unique_violation() => Err(Unwritten::CourseHeld),
+            Err(err) => Err(Unwritten::Failed(err)),
+        };
+        // PostgreSQL writes in one statement, which stands or falls whole.
+        let written = if conn.backend() == Backend::Postgres {
+            attempt(conn)
+        } else {
+            write_transaction(conn, attempt)
+        };
+        match written {
+            Ok(row) => Ok(Inserted::Created(Box::new(row))),
+            Err(Unwritten::NumberTaken) => Ok(Inserted::NumberTaken),
+            Err(Unwritten::CourseHeld) => Ok(Inserted::CourseHeld),
+            Err(Unwritten::Failed(err)) => Err(err),
+        }
+    }
+
+    fn write_unpaid(conn: &mut DbConnection, order: &NewOrder) -> Result<Option<OrderRow>, DbError> {
         let postgres = conn.backend() == Backend::Postgres && !order.cart.items.is_empty();
         let mut insert = Statement::<BigInt>::new();
         if postgres {
@@ -264,11 +331,12 @@ impl Orders {
             .sql(") ON CONFLICT (out_trade_no) DO NOTHING RETURNING id");
         if postgres {
             insert.sql(
-                "), l AS (INSERT INTO luffy_order_line (order_id, course_id, price, real_price) \
-                 SELECT o.id, v.course_id, v.price, v.real_price FROM o, (VALUES ",
+                "), l AS (INSERT INTO luffy_order_line \
+                 (order_id, course_id, price, real_price, open_buyer_id) \
+                 SELECT o.id, v.course_id, v.price, v.real_price, v.open_buyer_id FROM o, (VALUES ",
             );
             push_lines(&mut insert, order, None);
-            insert.sql(") v (course_id, price, real_price)) SELECT id FROM o");
+            insert.sql(") v (course_id, price, real_price, open_buyer_id)) SELECT id FROM o");
         }
         let Some(order_id) = insert.finish().get_result::<i64>(conn).optional()? else {
             return Ok(None);
@@ -276,7 +344,8 @@ impl Orders {
         if !postgres && !order.cart.items.is_empty() {
             let mut lines = Statement::<BigInt>::new();
             lines.sql(
-                "INSERT INTO luffy_order_line (order_id, course_id, price, real_price) VALUES ",
+                "INSERT INTO luffy_order_line \
+                 (order_id, course_id, price, real_price, open_buyer_id) VALUES ",
             );
             push_lines(&mut lines, order, Some(order_id));
             lines.finish().execute(conn)?;
@@ -300,6 +369,44 @@ impl Orders {
             created_time: order.now,
             updated_time: order.now,
         }))
+    }
+
+    /// The open orders with these ids, each with the courses it holds.
+    pub fn open_orders(
+        conn: &mut DbConnection,
+        order_ids: &[i64],
+    ) -> Result<Vec<OpenOrder>, DbError> {
+        let orders: Vec<OrderRow> = luffy_order::table
+            .filter(luffy_order::id.eq_any(order_ids))
+            .filter(luffy_order::status.eq(OrderStatus::Unpaid.as_str()))
+            .order(luffy_order::id)
+            .select(OrderRow::as_select())
+            .load(conn)?;
+        let lines: Vec<(i64, i64)> = luffy_order_line::table
+            .filter(luffy_order_line::order_id.eq_any(order_ids))
+            .select((luffy_order_line::order_id, luffy_order_line::course_id))
+            .load(conn)?;
+        Ok(orders
+            .into_iter()
+            .map(|order| OpenOrder {
+                courses: lines
+                    .iter()
+                    .filter(|(order_id, _)| *order_id == order.id)
+                    .map(|(_, course_id)| *course_id)
+                    .collect(),
+                order,
+            })
+            .collect())
+    }
+
+    /// The order with this id.
+    pub fn by_id(conn: &mut DbConnection, order_id: i64) -> Result<OrderRow, DbError> {
+        luffy_order::table
+            .find(order_id)
+            .select(OrderRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(DbError::NotFound("order"))
     }
 
     /// The order with this merchant number.

@@ -84,30 +84,70 @@ pub fn check_payment(
     Ok(())
 }
 
+/// Why Luffy gives a payment back by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoRefundReason {
+    /// The buyer cancelled the order (or a newer order replaced it) before paying.
+    Cancelled,
+    /// The buyer already owns a course of the order through another order.
+    AlreadyOwned,
+}
+
+impl AutoRefundReason {
+    /// The stored code, e.g. `cancelled`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AutoRefundReason::Cancelled => "cancelled",
+            AutoRefundReason::AlreadyOwned => "already_owned",
+        }
+    }
+
+    /// What the buyer is told.
+    pub fn label(self) -> &'static str {
+        match self {
+            AutoRefundReason::Cancelled => "订单已取消，款项已原路退回",
+            AutoRefundReason::AlreadyOwned => "已通过其他订单购买该课程，款项已原路退回",
+        }
+    }
+}
+
 /// What a matching paid report does to an order in `current` status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentSettlement {
-    /// Move it to paid (and grant the courses).
-    MarkPaid {
-        /// The payment arrived after the order timed out or was cancelled: honoured, flagged.
+    /// Move it to paid and grant the courses.
+    Grant {
+        /// The payment arrived after the order timed out: honoured, flagged.
         late: bool,
     },
-    /// Already paid (a repeated or out-of-order report): nothing changes.
+    /// Keep none of the money: record the payment and refund it in full, granting nothing.
+    Refund(AutoRefundReason),
+    /// Already settled (a repeated or out-of-order report): nothing changes.
     AlreadyPaid,
     /// Not a payment (waiting or closed): nothing changes.
     NotPaid,
 }
 
-/// Decides how a report of `reported` status settles an order in `current` status.
-pub fn settle_payment(current: OrderStatus, reported: ReportedTradeStatus) -> PaymentSettlement {
+/// Decides how a report of `reported` status settles an order in `current` status, given
+/// whether the buyer already owns one of its courses through another order.
+///
+/// Every payment becomes exactly one grant or goes back: a timed-out order is still honoured
+/// when its courses are not owned yet, while a cancelled order, or one whose course the buyer
+/// already has, is refunded.
+pub fn settle_payment(
+    current: OrderStatus,
+    reported: ReportedTradeStatus,
+    owned_elsewhere: bool,
+) -> PaymentSettlement {
     if !reported.is_paid() {
         return PaymentSettlement::NotPaid;
     }
     match current {
-        OrderStatus::Unpaid => PaymentSettlement::MarkPaid { late: false },
-        OrderStatus::TimedOut | OrderStatus::Cancelled => {
-            PaymentSettlement::MarkPaid { late: true }
+        OrderStatus::Cancelled => PaymentSettlement::Refund(AutoRefundReason::Cancelled),
+        OrderStatus::Unpaid | OrderStatus::TimedOut if owned_elsewhere => {
+            PaymentSettlement::Refund(AutoRefundReason::AlreadyOwned)
         }
+        OrderStatus::Unpaid => PaymentSettlement::Grant { late: false },
+        OrderStatus::TimedOut => PaymentSettlement::Grant { late: true },
         _ => PaymentSettlement::AlreadyPaid,
     }
 }
@@ -148,28 +188,76 @@ mod tests {
     fn settlement_follows_the_status_machine() {
         use ReportedTradeStatus::*;
         assert_eq!(
-            settle_payment(OrderStatus::Unpaid, TradeSuccess),
-            PaymentSettlement::MarkPaid { late: false }
+            settle_payment(OrderStatus::Unpaid, TradeSuccess, false),
+            PaymentSettlement::Grant { late: false }
         );
         assert_eq!(
-            settle_payment(OrderStatus::TimedOut, TradeFinished),
-            PaymentSettlement::MarkPaid { late: true }
+            settle_payment(OrderStatus::TimedOut, TradeFinished, false),
+            PaymentSettlement::Grant { late: true }
         );
         assert_eq!(
-            settle_payment(OrderStatus::Paid, TradeFinished),
+            settle_payment(OrderStatus::Paid, TradeFinished, false),
             PaymentSettlement::AlreadyPaid
         );
         assert_eq!(
-            settle_payment(OrderStatus::Refunded, TradeSuccess),
+            settle_payment(OrderStatus::Refunded, TradeSuccess, true),
             PaymentSettlement::AlreadyPaid
         );
         assert_eq!(
-            settle_payment(OrderStatus::Unpaid, WaitBuyerPay),
+            settle_payment(OrderStatus::Refunding, TradeSuccess, false),
+            PaymentSettlement::AlreadyPaid
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Unpaid, WaitBuyerPay, true),
             PaymentSettlement::NotPaid
         );
         assert_eq!(
-            settle_payment(OrderStatus::Unpaid, TradeClosed),
+            settle_payment(OrderStatus::Unpaid, TradeClosed, false),
             PaymentSettlement::NotPaid
         );
+    }
+
+    #[test]
+    fn a_payment_that_cannot_become_a_grant_goes_back() {
+        use ReportedTradeStatus::*;
+        assert_eq!(
+            settle_payment(OrderStatus::Cancelled, TradeSuccess, false),
+            PaymentSettlement::Refund(AutoRefundReason::Cancelled)
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Cancelled, TradeSuccess, true),
+            PaymentSettlement::Refund(AutoRefundReason::Cancelled)
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::Unpaid, TradeSuccess, true),
+            PaymentSettlement::Refund(AutoRefundReason::AlreadyOwned)
+        );
+        assert_eq!(
+            settle_payment(OrderStatus::TimedOut, TradeFinished, true),
+            PaymentSettlement::Refund(AutoRefundReason::AlreadyOwned)
+        );
+    }
+
+    #[test]
+    fn every_status_and_report_settles_to_at_most_one_grant_or_refund() {
+        use ReportedTradeStatus::*;
+        for status in OrderStatus::ALL {
+            for reported in [WaitBuyerPay, TradeSuccess, TradeFinished, TradeClosed] {
+                for owned in [false, true] {
+                    match settle_payment(status, reported, owned) {
+                        PaymentSettlement::Grant { .. } => {
+                            assert!(!owned && reported.is_paid());
+                            assert!(status.can_become(OrderStatus::Paid), "{status}");
+                        }
+                        PaymentSettlement::Refund(_) => {
+                            assert!(reported.is_paid());
+                            assert!(status.can_become(OrderStatus::Refunding), "{status}");
+                        }
+                        PaymentSettlement::AlreadyPaid => assert!(reported.is_paid()),
+                        PaymentSettlement::NotPaid => assert!(!reported.is_paid()),
+                    }
+                }
+            }
+        }
     }
 }

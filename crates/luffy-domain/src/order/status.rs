@@ -89,14 +89,15 @@ impl OrderStatus {
 
     /// The statuses an order may move to from `self`.
     ///
-    /// A payment that arrives for a timed-out or cancelled order is honoured (the money was
-    /// taken; the event is flagged), so those two may still become paid. Nothing ever returns
-    /// to unpaid, and a refunded order is final.
+    /// A payment that arrives for a timed-out order is honoured (the money was taken; the event
+    /// is flagged), so it may still become paid. A payment that cannot become a grant (the order
+    /// was cancelled, or its course is owned already) moves the order straight to refunding.
+    /// Nothing ever returns to unpaid, and a refunded order is final.
     pub fn successors(self) -> &'static [OrderStatus] {
         use OrderStatus::*;
         match self {
-            Unpaid => &[Paid, Cancelled, TimedOut],
-            Cancelled | TimedOut => &[Paid],
+            Unpaid => &[Paid, Cancelled, TimedOut, Refunding],
+            Cancelled | TimedOut => &[Paid, Refunding],
             Paid => &[Refunding, PartiallyRefunded, Refunded],
             Refunding => &[Paid, PartiallyRefunded, Refunded],
             PartiallyRefunded => &[Refunding, PartiallyRefunded, Refunded],
@@ -155,6 +156,7 @@ mod tests {
         assert!(OrderStatus::TimedOut.can_become(OrderStatus::Paid));
         assert!(OrderStatus::Cancelled.can_become(OrderStatus::Paid));
         assert!(!OrderStatus::TimedOut.can_become(OrderStatus::Refunded));
+        assert!(OrderStatus::Cancelled.can_become(OrderStatus::Refunding));
         assert!(OrderStatus::Unpaid.can_become(OrderStatus::TimedOut));
         assert!(!OrderStatus::Paid.can_become(OrderStatus::TimedOut));
     }

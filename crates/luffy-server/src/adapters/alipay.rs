@@ -2,7 +2,7 @@
 //! the order flows need. With no Alipay settings, a built-in simulator plays the gateway.
 
 use crate::config::Config;
-use alipay_sdk::requests::{PagePay, TradeClose, TradeQuery, TradeRefund};
+use alipay_sdk::requests::{PagePay, RefundQuery, TradeClose, TradeQuery, TradeRefund};
 use alipay_sdk::{
     Alipay, AlipayClient, Amount, Notification, OutTradeNo, PrivateKey, PublicKey, TradeStatus,
 };
@@ -282,24 +282,50 @@ impl Payments {
         }
     }
 
-    /// `alipay.trade.refund`; returns Alipay's cumulative refunded total for the trade.
+    /// `alipay.trade.refund` of `amount_to_refund` under `out_request_no`, which Alipay refunds
+    /// at most once however often it is sent. An answer that moved no money (a repeat) is
+    /// confirmed with `alipay.trade.fastpay.refund.query` for the same request.
     pub async fn refund(
         &self,
         out_trade_no: &str,
         amount_to_refund: Money,
         out_request_no: &str,
-    ) -> Result<Money, PaymentError> {
-        let request = TradeRefund::new(
-            OutTradeNo::new(out_trade_no)?,
-            amount(amount_to_refund)?,
-            out_request_no,
-        )?;
-        let answer = self.client.refund(&request).await?;
-        match answer.refund_fee {
-            Some(total) => money(total),
-            None => Ok(amount_to_refund),
+    ) -> Result<RefundReply, PaymentError> {
+        let trade = OutTradeNo::new(out_trade_no)?;
+        let request = TradeRefund::new(trade.clone(), amount(amount_to_refund)?, out_request_no)?;
+        let answer = match self.client.refund(&request).await {
+            Ok(answer) => answer,
+            Err(alipay_sdk::Error::Business(err)) if !err.is_retryable() => {
+                return Ok(RefundReply::Refused(format!(
+                    "{}: {}",
+                    err.sub_code.as_deref().unwrap_or(err.code.as_str()),
+                    err.sub_msg.as_deref().unwrap_or(err.msg.as_str())
+                )));
+            }
+            Err(err) => return Err(err.into()),
+        };
+        if answer.is_fund_changed() {
+            return Ok(RefundReply::Refunded);
         }
+        let query = RefundQuery::new(trade, out_request_no);
+        let found = self.client.refund_query(&query).await?;
+        Ok(if found.is_refund_success() {
+            RefundReply::Refunded
+        } else {
+            RefundReply::Unconfirmed
+        })
     }
+}
+
+/// Alipay's answer to one refund request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundReply {
+    /// The request is refunded.
+    Refunded,
+    /// Alipay refused the request (the reason, for staff).
+    Refused(String),
+    /// Alipay answered but the refund is not confirmed yet: ask again later.
+    Unconfirmed,
 }
 
 #[cfg(feature = "dev-sim")]

@@ -118,9 +118,16 @@ shop_tests! {
         let first_other = shop.catalog.visible.iter().copied().find(|id| *id != linux).unwrap();
         let (unopened_no, _) = shop.order(first_other, &price_of(&shop, first_other).await).await;
         // Race: paid at Alipay, notify lost; the sweeper must not time it out.
-        let other = shop.catalog.visible[0];
+        let mut other = None;
+        for id in shop.catalog.visible.iter().copied().filter(|id| *id != linux && *id != first_other) {
+            let price = price_of(&shop, id).await;
+            if price != "0.00" && other.is_none() {
+                other = Some((id, price));
+            }
+        }
+        let (other, other_price) = other.unwrap();
         shop.sim.inject_fault(NotifyFault::Drop);
-        let (raced_no, _) = shop.buy(other, &price_of(&shop, other).await).await;
+        let (raced_no, _) = shop.buy(other, &other_price).await;
         shop.advance(TIMEOUT_SECS + 1);
         let sweep = luffy_server::service::orders::reconcile::sweep_once(&shop.app.state).await.unwrap();
         assert_eq!((sweep.timed_out, sweep.paid), (2, 1), "{sweep:?}");

@@ -6,6 +6,7 @@
 
 pub mod create;
 pub mod notify;
+pub mod payment;
 pub mod reconcile;
 pub mod refund;
 pub mod view;
@@ -14,16 +15,6 @@ use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use luffy_db::DbConnection;
-
-/// The audit outcome of applying a payment.
-pub fn payment_outcome(applied: luffy_db::orders::PaymentApplied) -> &'static str {
-    use luffy_db::orders::PaymentApplied;
-    match applied {
-        PaymentApplied::Transitioned { late: false } => "paid",
-        PaymentApplied::Transitioned { late: true } => "paid_late",
-        PaymentApplied::AlreadyPaid => "duplicate",
-    }
-}
 
 /// Like [`with_db`], in one write transaction: a state change and its audit row are committed
 /// together or not at all (a crash in between can no longer leave a transition unaudited).

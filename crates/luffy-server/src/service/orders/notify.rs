@@ -13,9 +13,12 @@ use actix_web::web;
 use alipay_sdk::Notification;
 use luffy_db::DbConnection;
 use luffy_db::account::Throttles;
-use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent};
+use super::payment::{PaymentReport, ReportOutcome, apply_report};
+use luffy_db::orders::{
+    NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent, RefundAnswer, RefundRow,
+};
 use luffy_domain::account::{Throttle, ThrottleRule};
-use luffy_domain::order::{PaymentSettlement, check_payment, settle_payment};
+use luffy_domain::order::check_payment;
 
 /// Bad-signature notifies accepted (and audited) per client address per minute before the
 /// address is throttled.
@@ -45,10 +48,14 @@ pub async fn handle_notify(
     let raw = String::from_utf8_lossy(&body).into_owned();
     match state.payments.verify_notify(&body) {
         Ok(notice) => {
-            with_db_tx(state, move |conn, state| {
+            let (answer, refund) = with_db_tx(state, move |conn, state| {
                 apply_verified(conn, state, &notice, raw, client)
             })
-            .await
+            .await?;
+            if let Some(refund) = refund {
+                super::refund::send_refund_later(state, refund);
+            }
+            Ok(answer)
         }
         Err(err) => {
             let reason = err.to_string();
@@ -77,13 +84,15 @@ pub async fn handle_notify(
     }
 }
 
+/// Applies a verified notify; returns the answer and an automatic refund to send once the
+/// transaction has committed.
 fn apply_verified(
     conn: &mut DbConnection,
     state: &AppState,
     notice: &Notification,
     raw: String,
     client: String,
-) -> Result<NotifyAnswer, ApiError> {
+) -> Result<(NotifyAnswer, Option<RefundRow>), ApiError> {
     let Some(order) = Orders::by_out_trade_no(conn, &notice.out_trade_no)? else {
         record(
             conn,
@@ -94,71 +103,86 @@ fn apply_verified(
             "unknown_order",
             None,
         )?;
-        return Ok(NotifyAnswer::Failed);
+        return Ok((NotifyAnswer::Failed, None));
     };
-    let facts = evidence(notice).map_err(|err| ApiError::Internal(err.to_string()))?;
-    if let Err(mismatch) = check_payment(
-        &facts,
-        state.payments.app_id(),
-        order.total()?,
-        state.payments.seller_id(),
-    ) {
-        record(
-            conn,
-            state,
-            &client,
-            Some(notice),
-            &raw,
-            "mismatch",
-            Some(mismatch.to_string()),
-        )?;
-        return Ok(NotifyAnswer::Failed);
+    let report = PaymentReport {
+        evidence: evidence(notice).map_err(|err| ApiError::Internal(err.to_string()))?,
+        facts: PaidFacts {
+            trade_no: notice.trade_no.clone(),
+            buyer_id: notice.buyer_id.clone(),
+            pay_time: notice
+                .gmt_payment
+                .as_deref()
+                .and_then(super::reconcile::parse_china_time)
+                .unwrap_or_else(|| state.clock.now().naive_utc()),
+        },
+        names_seller: true,
+    };
+    if let Some(refund) = &notice.refund {
+        return refund_report(conn, state, &order, notice, &report, refund, raw, client);
     }
-    let outcome = match &notice.refund {
-        Some(refund) => {
-            let refunded = crate::adapters::alipay::money(refund.refund_fee)
-                .map_err(|err| ApiError::Internal(err.to_string()))?;
-            if Orders::apply_refunded_total(conn, &order, refunded, state.clock.now().naive_utc())?
-            {
-                "refunded"
-            } else {
-                "duplicate"
-            }
-        }
-        None => settle(conn, state, &order, notice)?,
+    let outcome = apply_report(conn, state, &order, &report)?;
+    record(
+        conn,
+        state,
+        &client,
+        Some(notice),
+        &raw,
+        outcome.audit_outcome(),
+        outcome.detail(),
+    )?;
+    let answer = match outcome {
+        ReportOutcome::Mismatch(_) => NotifyAnswer::Failed,
+        _ => NotifyAnswer::Success,
     };
-    record(conn, state, &client, Some(notice), &raw, outcome, None)?;
-    Ok(NotifyAnswer::Success)
+    Ok((answer, outcome.refund_to_send().cloned()))
 }
 
-/// Applies a payment notify; returns the audit outcome.
-fn settle(
+/// A refund notify settles the refund request it names (`out_biz_no`), and nothing else: the
+/// cumulative `refund_fee` it carries is only kept in the audit trail.
+#[allow(clippy::too_many_arguments, reason = "the notify and its audit context")]
+fn refund_report(
     conn: &mut DbConnection,
     state: &AppState,
     order: &OrderRow,
     notice: &Notification,
-) -> Result<&'static str, ApiError> {
-    let reported = crate::adapters::alipay::reported(notice.trade_status);
-    match settle_payment(order.status(), reported) {
-        PaymentSettlement::NotPaid => Ok("ignored"),
-        PaymentSettlement::AlreadyPaid => Ok("duplicate"),
-        PaymentSettlement::MarkPaid { .. } => {
-            let now = state.clock.now().naive_utc();
-            let pay_time = notice
-                .gmt_payment
-                .as_deref()
-                .and_then(super::reconcile::parse_china_time)
-                .unwrap_or(now);
-            let facts = PaidFacts {
-                trade_no: notice.trade_no.clone(),
-                buyer_id: notice.buyer_id.clone(),
-                pay_time,
-            };
-            Ok(super::payment_outcome(Orders::mark_paid(
-                conn, order, &facts, now,
-            )?))
-        }
+    report: &PaymentReport,
+    details: &alipay_sdk::RefundDetails,
+    raw: String,
+    client: String,
+) -> Result<(NotifyAnswer, Option<RefundRow>), ApiError> {
+    if let Err(mismatch) = check_payment(
+        &report.evidence,
+        state.payments.app_id(),
+        order.total()?,
+        state.payments.seller_id(),
+    ) {
+        let detail = Some(mismatch.to_string());
+        record(conn, state, &client, Some(notice), &raw, "mismatch", detail)?;
+        return Ok((NotifyAnswer::Failed, None));
     }
+    let request = match details.out_biz_no.as_deref() {
+        Some(no) => Orders::refund_by_request_no(conn, no)?.filter(|r| r.order_id == order.id),
+        None => None,
+    };
+    let outcome = match request {
+        Some(request) if request.is_pending() => {
+            let now = state.clock.now().naive_utc();
+            Orders::answer_refund(conn, request.id, &RefundAnswer::Succeeded, now)?;
+            "refunded"
+        }
+        Some(_) => "duplicate",
+        None => {
+            log::warn!(
+                "refund notify for {} names no refund request of Luffy ({:?})",
+                order.out_trade_no,
+                details.out_biz_no
+            );
+            "refund_unknown"
+        }
+    };
+    record(conn, state, &client, Some(notice), &raw, outcome, None)?;
+    Ok((NotifyAnswer::Success, None))
 }
 
 fn record(
@@ -170,7 +194,10 @@ fn record(
     outcome: &str,
     detail: Option<String>,
 ) -> Result<(), ApiError> {
-    if matches!(outcome, "paid_late" | "mismatch" | "unknown_order") {
+    if matches!(
+        outcome,
+        "paid_late" | "mismatch" | "unknown_order" | "refund_due"
+    ) {
         log::warn!(
             "payment notify {outcome}: out_trade_no={:?} {}",
             notice.map(|n| n.out_trade_no.as_str()),

@@ -7,8 +7,9 @@ use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
-use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent};
-use luffy_domain::order::{OrderStatus, PaymentSettlement, check_payment, settle_payment};
+use super::payment::{PaymentReport, ReportOutcome, apply_report};
+use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent, RefundRow};
+use luffy_domain::order::OrderStatus;
 
 /// How long a sweeper's claim on an order lasts (another replica may take it after, so a
 /// replica killed mid-sweep delays its orders by this much): five reconciliation intervals,
@@ -33,10 +34,23 @@ pub fn parse_china_time(text: &str) -> Option<NaiveDateTime> {
 pub enum Reconciled {
     /// The order is paid (now, or already).
     Paid,
+    /// The buyer paid, but the payment cannot become a grant: it is refunded automatically.
+    Refunding,
     /// Alipay has no payment for it yet.
     NotPaid,
     /// The order timed out (closed at Alipay).
     TimedOut,
+}
+
+impl Reconciled {
+    fn of(status: OrderStatus, automatic_refund: bool) -> Self {
+        match status {
+            _ if automatic_refund => Reconciled::Refunding,
+            status if status.was_paid() => Reconciled::Paid,
+            OrderStatus::TimedOut => Reconciled::TimedOut,
+            _ => Reconciled::NotPaid,
+        }
+    }
 }
 
 /// Asks Alipay about an order and applies a payment it reports. The call to Alipay happens
@@ -46,7 +60,11 @@ pub async fn reconcile(
     order: OrderRow,
 ) -> Result<Reconciled, ApiError> {
     if order.status().was_paid() {
-        return Ok(Reconciled::Paid);
+        return Ok(if order.status() == OrderStatus::Paid {
+            Reconciled::Paid
+        } else {
+            current(state, order.id).await?
+        });
     }
     let lookup = state
         .payments
@@ -55,8 +73,24 @@ pub async fn reconcile(
         .map_err(|err| {
             ApiError::Unavailable(format!("trade.query {}: {err}", order.out_trade_no))
         })?;
-    with_db_tx(state, move |conn, state| {
+    let (reconciled, refund) = with_db_tx(state, move |conn, state| {
         apply_lookup(conn, state, &order, &lookup)
+    })
+    .await?;
+    if let Some(refund) = refund {
+        super::refund::send_refund_later(state, refund);
+    }
+    Ok(reconciled)
+}
+
+/// Where the order stands now, as a reconciliation would say.
+async fn current(state: &web::Data<AppState>, order_id: i64) -> Result<Reconciled, ApiError> {
+    with_db(state, move |conn, _| {
+        let order = Orders::by_id(conn, order_id)?;
+        let automatic = Orders::refunds_of(conn, &[order_id])?
+            .iter()
+            .any(|refund| refund.automatic);
+        Ok(Reconciled::of(order.status(), automatic))
     })
     .await
 }
@@ -66,7 +100,7 @@ fn apply_lookup(
     state: &AppState,
     order: &OrderRow,
     lookup: &TradeLookup,
-) -> Result<Reconciled, ApiError> {
+) -> Result<(Reconciled, Option<RefundRow>), ApiError> {
     let TradeLookup::Found {
         trade_no,
         evidence,
@@ -74,35 +108,41 @@ fn apply_lookup(
         raw,
     } = lookup
     else {
-        return Ok(Reconciled::NotPaid);
+        return Ok((Reconciled::NotPaid, None));
     };
-    if let Err(mismatch) = check_payment(evidence, state.payments.app_id(), order.total()?, None) {
+    let report = PaymentReport {
+        evidence: evidence.clone(),
+        facts: PaidFacts {
+            trade_no: trade_no.clone(),
+            buyer_id: buyer_id.clone(),
+            pay_time: state.clock.now().naive_utc(),
+        },
+        names_seller: false,
+    };
+    let outcome = apply_report(conn, state, order, &report)?;
+    let reconciled = match &outcome {
+        ReportOutcome::Paid { .. } => Reconciled::Paid,
+        ReportOutcome::Refunding(_) => Reconciled::Refunding,
+        ReportOutcome::Ignored | ReportOutcome::Mismatch(_) => Reconciled::NotPaid,
+        ReportOutcome::Duplicate => {
+            let automatic = Orders::refunds_of(conn, &[order.id])?
+                .iter()
+                .any(|refund| refund.automatic);
+            Reconciled::of(Orders::by_id(conn, order.id)?.status(), automatic)
+        }
+    };
+    if !matches!(outcome, ReportOutcome::Ignored | ReportOutcome::Duplicate) {
         audit(
             conn,
             state,
             order,
             "query",
             raw,
-            "mismatch",
-            Some(mismatch.to_string()),
+            outcome.audit_outcome(),
+            outcome.detail(),
         )?;
-        return Ok(Reconciled::NotPaid);
     }
-    match settle_payment(order.status(), evidence.status) {
-        PaymentSettlement::NotPaid => Ok(Reconciled::NotPaid),
-        PaymentSettlement::AlreadyPaid => Ok(Reconciled::Paid),
-        PaymentSettlement::MarkPaid { .. } => {
-            let now = state.clock.now().naive_utc();
-            let facts = PaidFacts {
-                trade_no: trade_no.clone(),
-                buyer_id: buyer_id.clone(),
-                pay_time: now,
-            };
-            let outcome = super::payment_outcome(Orders::mark_paid(conn, order, &facts, now)?);
-            audit(conn, state, order, "query", raw, outcome, None)?;
-            Ok(Reconciled::Paid)
-        }
-    }
+    Ok((reconciled, outcome.refund_to_send().cloned()))
 }
 
 fn audit(
@@ -142,11 +182,14 @@ pub struct SweepReport {
     pub timed_out: usize,
     /// Alipay could not be reached; retried later.
     pub deferred: usize,
+    /// Refunds Alipay confirmed in this pass.
+    pub refunded: usize,
 }
 
 /// One pass of the sweeper: claim due unpaid orders (a lease, so replicas share the work),
 /// reconcile each with `trade.query`, and close those past their timeout — unless Alipay says
-/// they are paid, in which case they become paid.
+/// they are paid, in which case the payment is applied; then send again the refunds that have
+/// no answer yet.
 pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiError> {
     let claimed = with_db(state, |conn, state| {
         let now = state.clock.now().naive_utc();
@@ -165,7 +208,7 @@ pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiE
     };
     for order in claimed {
         match sweep_order(state, order).await {
-            Ok(Reconciled::Paid) => report.paid += 1,
+            Ok(Reconciled::Paid | Reconciled::Refunding) => report.paid += 1,
             Ok(Reconciled::TimedOut) => report.timed_out += 1,
             Ok(Reconciled::NotPaid) => {}
             Err(err) => {
@@ -174,6 +217,7 @@ pub async fn sweep_once(state: &web::Data<AppState>) -> Result<SweepReport, ApiE
             }
         }
     }
+    report.refunded = super::refund::sweep_refunds_once(state).await?;
     Ok(report)
 }
 
@@ -181,8 +225,9 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     let id = order.id;
     let expires_at = order.expires_at;
     let out_trade_no = order.out_trade_no.clone();
-    if reconcile(state, order.clone()).await? == Reconciled::Paid {
-        return Ok(Reconciled::Paid);
+    let first = reconcile(state, order.clone()).await?;
+    if matches!(first, Reconciled::Paid | Reconciled::Refunding) {
+        return Ok(first);
     }
     let now = state.clock.now().naive_utc();
     if now < expires_at {
@@ -201,10 +246,11 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
         .close(&out_trade_no)
         .await
         .map_err(|err| ApiError::Unavailable(format!("trade.close {out_trade_no}: {err}")))?;
-    if closed == CloseOutcome::StatusError
-        && reconcile(state, order.clone()).await? == Reconciled::Paid
-    {
-        return Ok(Reconciled::Paid);
+    if closed == CloseOutcome::StatusError {
+        let again = reconcile(state, order.clone()).await?;
+        if matches!(again, Reconciled::Paid | Reconciled::Refunding) {
+            return Ok(again);
+        }
     }
     with_db_tx(state, move |conn, state| {
         let now = state.clock.now().naive_utc();
@@ -231,54 +277,76 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     .await
 }
 
-/// The buyer cancels an unpaid order: the Alipay trade is closed first, so it can no longer be
-/// paid; if Alipay says it was paid meanwhile, the payment wins and the cancel is refused.
-pub async fn cancel(
+/// How closing an unpaid order ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// Closed at Alipay and cancelled here.
+    Cancelled,
+    /// Alipay says it was paid: the payment is applied instead.
+    Paid,
+    /// It was no longer unpaid here.
+    NotUnpaid(OrderStatus),
+}
+
+/// Closes an unpaid order: the Alipay trade first, so that an opened cashier can no longer
+/// take the money, then the order is cancelled (audited as `outcome`) and its courses are free
+/// for another order. If Alipay says it was paid meanwhile, the payment is applied instead.
+/// A payment that still arrives later (a cashier opened after the close) is refunded.
+pub async fn close_unpaid(
     state: &web::Data<AppState>,
-    user_id: i64,
-    out_trade_no: String,
-) -> Result<OrderStatus, ApiError> {
-    let lookup_no = out_trade_no.clone();
-    let order = with_db(state, move |conn, _| {
-        Orders::by_out_trade_no(conn, &lookup_no)?
-            .filter(|order| order.user_id == user_id)
-            .ok_or_else(|| ApiError::NotFound("order".into()))
-    })
-    .await?;
+    order: OrderRow,
+    outcome: &'static str,
+) -> Result<Closed, ApiError> {
     if order.status() != OrderStatus::Unpaid {
-        return Err(ApiError::rejected(format!(
-            "订单状态为{}，不能取消",
-            order.status().label()
-        )));
+        return Ok(Closed::NotUnpaid(order.status()));
     }
+    let out_trade_no = order.out_trade_no.clone();
     let closed = state
         .payments
         .close(&out_trade_no)
         .await
         .map_err(|err| ApiError::Unavailable(format!("trade.close {out_trade_no}: {err}")))?;
     if closed == CloseOutcome::StatusError
-        && reconcile(state, order.clone()).await? == Reconciled::Paid
+        && matches!(
+            reconcile(state, order.clone()).await?,
+            Reconciled::Paid | Reconciled::Refunding
+        )
     {
-        return Err(ApiError::rejected("订单已支付，不能取消"));
+        return Ok(Closed::Paid);
     }
     with_db_tx(state, move |conn, state| {
         if Orders::mark_cancelled(conn, order.id, state.clock.now().naive_utc())? {
-            audit(
-                conn,
-                state,
-                &order,
-                "close",
-                "trade.close",
-                "cancelled",
-                None,
-            )?;
-            return Ok(OrderStatus::Cancelled);
+            audit(conn, state, &order, "close", "trade.close", outcome, None)?;
+            return Ok(Closed::Cancelled);
         }
-        let current = Orders::by_out_trade_no(conn, &order.out_trade_no)?.map(|o| o.status());
-        Err(ApiError::rejected(format!(
-            "订单状态为{}，不能取消",
-            current.unwrap_or(OrderStatus::Unpaid).label()
-        )))
+        let current = Orders::by_id(conn, order.id)?.status();
+        Ok(if current.was_paid() {
+            Closed::Paid
+        } else {
+            Closed::NotUnpaid(current)
+        })
     })
     .await
+}
+
+/// The buyer cancels an unpaid order (see [`close_unpaid`]); a paid one cannot be cancelled.
+pub async fn cancel(
+    state: &web::Data<AppState>,
+    user_id: i64,
+    out_trade_no: String,
+) -> Result<OrderStatus, ApiError> {
+    let order = with_db(state, move |conn, _| {
+        Orders::by_out_trade_no(conn, &out_trade_no)?
+            .filter(|order| order.user_id == user_id)
+            .ok_or_else(|| ApiError::NotFound("order".into()))
+    })
+    .await?;
+    match close_unpaid(state, order, "cancelled").await? {
+        Closed::Cancelled => Ok(OrderStatus::Cancelled),
+        Closed::Paid => Err(ApiError::rejected("订单已支付，不能取消")),
+        Closed::NotUnpaid(status) => Err(ApiError::rejected(format!(
+            "订单状态为{}，不能取消",
+            status.label()
+        ))),
+    }
 }
