@@ -16,6 +16,8 @@ pub enum GatewayReply {
     Cashier(Trade),
     /// An error shown to the buyer's browser (page pay, wap pay).
     ErrorPage(GatewayError),
+    /// An injected fault: an HTTP error status and no answer.
+    Fault(u16),
 }
 
 const BROWSER_METHODS: [&str; 3] = [
@@ -30,7 +32,15 @@ impl Simulator {
     pub fn handle_gateway(&self, params: &FormParams, base_url: &str) -> GatewayReply {
         let method = params.get("method").unwrap_or_default().to_owned();
         let for_browser = BROWSER_METHODS.contains(&method.as_str());
-        match self.dispatch(&method, params, base_url) {
+        let fault = self.gateway_fault(&method);
+        if fault == Some(crate::GatewayFaultMode::Unavailable) {
+            return GatewayReply::Fault(503);
+        }
+        let reply = self.dispatch(&method, params, base_url);
+        if fault == Some(crate::GatewayFaultMode::LostAnswer) {
+            return GatewayReply::Fault(504);
+        }
+        match reply {
             Ok(reply) => reply,
             Err(err) if for_browser => GatewayReply::ErrorPage(err),
             Err(err) => self.json_error(&method, &err),

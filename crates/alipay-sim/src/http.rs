@@ -25,6 +25,7 @@ use serde_json::json;
 /// | `POST control/notifies/deliver` | deliver what is due now |
 /// | `GET control/notifies` | every notification and its attempts |
 /// | `POST control/faults` | queue a fault for the next notification |
+/// | `POST control/gateway-faults` | `{method, mode: unavailable\|lost_answer, times}`: fail the next calls of a method |
 /// | `GET control/keys` | the Alipay public key and seller id merchants need |
 pub fn configure(sim: Simulator) -> impl Fn(&mut web::ServiceConfig) + Clone {
     move |cfg: &mut web::ServiceConfig| {
@@ -44,6 +45,10 @@ pub fn configure(sim: Simulator) -> impl Fn(&mut web::ServiceConfig) + Clone {
             .route("/control/notifies/deliver", web::post().to(deliver))
             .route("/control/notifies", web::get().to(list_notifies))
             .route("/control/faults", web::post().to(inject_fault))
+            .route(
+                "/control/gateway-faults",
+                web::post().to(inject_gateway_fault),
+            )
             .route("/control/keys", web::get().to(keys));
     }
 }
@@ -75,6 +80,11 @@ fn reply(
             .body(body),
         GatewayReply::Cashier(trade) => html(pages::cashier(&trade)),
         GatewayReply::ErrorPage(err) => html(pages::error(&err)),
+        GatewayReply::Fault(status) => HttpResponse::build(
+            actix_web::http::StatusCode::from_u16(status)
+                .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY),
+        )
+        .finish(),
     }
 }
 
@@ -235,6 +245,14 @@ async fn list_notifies(sim: web::Data<Simulator>) -> HttpResponse {
 async fn inject_fault(sim: web::Data<Simulator>, fault: web::Json<NotifyFault>) -> HttpResponse {
     sim.inject_fault(fault.into_inner());
     HttpResponse::Ok().json(json!({"queued": true}))
+}
+
+async fn inject_gateway_fault(
+    sim: web::Data<Simulator>,
+    fault: web::Json<crate::GatewayFault>,
+) -> HttpResponse {
+    sim.inject_gateway_fault(fault.into_inner());
+    HttpResponse::NoContent().finish()
 }
 
 async fn keys(sim: web::Data<Simulator>) -> HttpResponse {

@@ -4,6 +4,7 @@
 
 mod clock;
 mod error;
+mod faults;
 mod gateway;
 mod http;
 pub mod keys;
@@ -14,6 +15,7 @@ mod sim;
 
 pub use clock::VirtualClock;
 pub use error::{GatewayError, SimError};
+pub use faults::{GatewayFault, GatewayFaultMode};
 pub use gateway::GatewayReply;
 pub use http::configure;
 pub use ledger::{Refund, Trade, TradeRef, TradeState};

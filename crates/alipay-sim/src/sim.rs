@@ -35,6 +35,7 @@ struct Inner {
     delivering: tokio::sync::Mutex<()>,
     notify_sequence: AtomicU64,
     http: reqwest::Client,
+    gateway_faults: Mutex<crate::faults::GatewayFaults>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -104,8 +105,19 @@ impl Simulator {
                 delivering: tokio::sync::Mutex::new(()),
                 notify_sequence: AtomicU64::new(0),
                 http,
+                gateway_faults: Mutex::default(),
             }),
         })
+    }
+
+    /// Makes the next calls of a gateway method fail (see [`crate::GatewayFault`]).
+    pub fn inject_gateway_fault(&self, fault: crate::GatewayFault) {
+        lock(&self.inner.gateway_faults).push(fault);
+    }
+
+    /// Takes one hit of a fault waiting for `method`.
+    pub(crate) fn gateway_fault(&self, method: &str) -> Option<crate::GatewayFaultMode> {
+        lock(&self.inner.gateway_faults).take(method)
     }
 
     /// Lets `app_id` call the gateway; its requests are verified with `app_public_key`.

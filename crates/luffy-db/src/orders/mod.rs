@@ -263,12 +263,12 @@ impl Orders {
     pub fn create(conn: &mut DbConnection, order: &NewOrder) -> Result<OrderRow, DbError> {
         match Self::insert_unpaid(conn, order)? {
             Inserted::Created(row) => Ok(*row),
-            Inserted::NumberTaken | Inserted::CourseHeld => Err(DbError::Query(
-                diesel::result::Error::DatabaseError(
+            Inserted::NumberTaken | Inserted::CourseHeld => {
+                Err(DbError::Query(diesel::result::Error::DatabaseError(
                     DatabaseErrorKind::UniqueViolation,
                     Box::new(format!("order {} clashes", order.out_trade_no)),
-                ),
-            )),
+                )))
+            }
         }
     }
 
@@ -297,7 +297,10 @@ impl Orders {
         }
     }
 
-    fn write_unpaid(conn: &mut DbConnection, order: &NewOrder) -> Result<Option<OrderRow>, DbError> {
+    fn write_unpaid(
+        conn: &mut DbConnection,
+        order: &NewOrder,
+    ) -> Result<Option<OrderRow>, DbError> {
         let postgres = conn.backend() == Backend::Postgres && !order.cart.items.is_empty();
         let mut insert = Statement::<BigInt>::new();
         if postgres {

@@ -84,8 +84,9 @@ impl Orders {
         now: NaiveDateTime,
     ) -> Result<PaymentApplied, DbError> {
         for _ in 0..ATTEMPTS {
-            match write_transaction(conn, |conn| apply_once(conn, order_id, reported, facts, now))
-            {
+            match write_transaction(conn, |conn| {
+                apply_once(conn, order_id, reported, facts, now)
+            }) {
                 Ok(applied) => return Ok(applied),
                 Err(Attempt::Raced) => continue,
                 Err(Attempt::Failed(err)) => return Err(err),
@@ -178,7 +179,10 @@ fn apply_once(
         PaymentSettlement::NotPaid => return Ok(PaymentApplied::NotPaid),
         PaymentSettlement::AlreadyPaid => return Ok(PaymentApplied::AlreadyPaid),
         PaymentSettlement::Grant { late } => (OrderStatus::Paid, late),
-        PaymentSettlement::Refund(_) => (OrderStatus::Refunding, order.status() != OrderStatus::Unpaid),
+        PaymentSettlement::Refund(_) => (
+            OrderStatus::Refunding,
+            order.status() != OrderStatus::Unpaid,
+        ),
     };
     let taken: i64 = luffy_order::table
         .filter(luffy_order::trade_no.eq(&facts.trade_no))

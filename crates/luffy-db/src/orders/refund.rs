@@ -116,12 +116,25 @@ impl Orders {
             if !REFUNDABLE.contains(&current.status.as_str()) {
                 return Ok(RefundStart::NotRefundable(current.status()));
             }
-            let remaining = refundable(current.total()?, current.refunded()?, pending_sum(conn, order_id)?);
+            let remaining = refundable(
+                current.total()?,
+                current.refunded()?,
+                pending_sum(conn, order_id)?,
+            );
             let amount = amount.unwrap_or(remaining);
             if amount.is_zero() || amount > remaining {
                 return Ok(RefundStart::TooMuch { remaining });
             }
-            let row = insert_refund(conn, order_id, out_request_no, amount, reason, false, now, retry_at)?;
+            let row = insert_refund(
+                conn,
+                order_id,
+                out_request_no,
+                amount,
+                reason,
+                false,
+                now,
+                retry_at,
+            )?;
             set_status(conn, order_id, OrderStatus::Refunding, now)?;
             Ok(RefundStart::New(row))
         })

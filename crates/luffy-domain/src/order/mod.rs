@@ -10,8 +10,8 @@ mod status;
 pub use cart::{CartError, CartItem, CourseForSale, PricedCart, price_cart};
 pub use out_trade_no::{OutTradeNo, new_out_trade_no};
 pub use payment::{
-    AutoRefundReason, PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus, check_payment,
-    settle_payment,
+    AutoRefundReason, PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus,
+    check_payment, settle_payment,
 };
 pub use refund::{automatic_refund_no, refundable, status_after_refunds};
 pub use status::OrderStatus;

@@ -54,6 +54,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/api/v1/admin/orders/{out_trade_no}/refund")
             .route(web::post().to(admin_refund)),
     )
+    .service(web::resource("/api/v1/admin/refunds").route(web::get().to(admin_refunds)))
+    .service(web::resource("/api/v1/admin/orders/{out_trade_no}").route(web::get().to(admin_order)))
     .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
 }
 
@@ -174,11 +176,15 @@ async fn second_check(
             NOT_PAID_YET,
         ));
     };
-    if order.status().was_paid() {
+    if order.status() == luffy_domain::order::OrderStatus::Paid {
         return Ok(envelope::ok("ok"));
     }
     match reconcile(&state, order).await {
         Ok(Reconciled::Paid) => Ok(envelope::ok("ok")),
+        Ok(Reconciled::Refunding) => Err(ApiError::with_code(
+            super::error::code::NOT_YET,
+            "该订单无法开通课程，款项将原路退回",
+        )),
         Ok(_) => Err(ApiError::with_code(
             super::error::code::NOT_YET,
             NOT_PAID_YET,
@@ -218,7 +224,11 @@ async fn my_orders(
         )?;
         let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
         let lines = Orders::lines(conn, &ids)?;
-        let results: Vec<Value> = orders.iter().map(|o| view::order_json(o, &lines)).collect();
+        let refunds = Orders::refunds_of(conn, &ids)?;
+        let results: Vec<Value> = orders
+            .iter()
+            .map(|o| view::order_json(o, &lines, &refunds))
+            .collect();
         Ok((u64::try_from(count).unwrap_or(0), window, results))
     })
     .await?;
@@ -244,7 +254,8 @@ async fn my_order(
             .filter(|order| order.user_id == user.id)
             .ok_or_else(|| ApiError::NotFound("order".into()))?;
         let lines = Orders::lines(conn, &[order.id])?;
-        Ok(view::order_json(&order, &lines))
+        let refunds = Orders::refunds_of(conn, &[order.id])?;
+        Ok(view::order_json(&order, &lines, &refunds))
     })
     .await?;
     Ok(envelope::ok_data("ok", body))
@@ -259,6 +270,71 @@ async fn cancel_order(
     let status =
         crate::service::orders::reconcile::cancel(&state, user.id, path.into_inner()).await?;
     Ok(envelope::ok_data("ok", json!({"status": status.as_str()})))
+}
+
+/// `GET /admin/orders/{out_trade_no}` (staff): the order with its lines, refunds and payment
+/// audit trail.
+async fn admin_order(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let out_trade_no = path.into_inner();
+    let body = with_db(&state, move |conn, _| {
+        let order = Orders::by_out_trade_no(conn, &out_trade_no)?
+            .ok_or_else(|| ApiError::NotFound("order".into()))?;
+        let lines = Orders::lines(conn, &[order.id])?;
+        let refunds = Orders::refunds_of(conn, &[order.id])?;
+        let events = luffy_db::orders::PaymentEvent::of_order(conn, &order.out_trade_no)?;
+        Ok(view::staff_order_json(&order, &lines, &refunds, &events))
+    })
+    .await?;
+    Ok(envelope::ok_data("ok", body))
+}
+
+/// `GET /admin/refunds?automatic=true|false&status=pending|succeeded|failed` (staff): the
+/// newest 200 refund requests.
+async fn admin_refunds(
+    state: web::Data<AppState>,
+    _staff: StaffUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let params = QueryParams::of(&req);
+    let automatic = match params.get("automatic") {
+        None | Some("") => None,
+        Some("true" | "1") => Some(true),
+        Some("false" | "0") => Some(false),
+        Some(_) => return Err(ApiError::rejected("automatic: must be true or false")),
+    };
+    let status = match params.get("status") {
+        None | Some("") => None,
+        Some(status @ ("pending" | "succeeded" | "failed")) => Some(status.to_owned()),
+        Some(_) => {
+            return Err(ApiError::rejected(
+                "status: must be pending, succeeded or failed",
+            ));
+        }
+    };
+    let list = with_db(&state, move |conn, _| {
+        let rows = Orders::refund_list(conn, automatic, status.as_deref(), 200)?;
+        Ok(rows
+            .into_iter()
+            .map(|(refund, out_trade_no)| {
+                json!({
+                    "out_trade_no": out_trade_no,
+                    "out_request_no": refund.out_request_no,
+                    "amount": refund.amount_money().map(|m| m.to_string()).unwrap_or_default(),
+                    "status": refund.status,
+                    "reason": refund.reason,
+                    "automatic": refund.automatic,
+                    "attempts": refund.attempts,
+                    "detail": refund.detail,
+                })
+            })
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(envelope::ok_data("ok", json!(list)))
 }
 
 #[derive(Deserialize)]

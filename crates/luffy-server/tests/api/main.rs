@@ -22,6 +22,7 @@ mod media_uploads;
 #[macro_use]
 mod shop;
 mod group_commit;
+mod money;
 mod offline_purchase;
 mod order_faults;
 mod orders;

@@ -1,5 +1,6 @@
 //! `POST /order/pay/`: price the cart on the server, store the order unpaid, then sign the URL.
 
+use super::reconcile::{Closed, close_unpaid};
 use crate::api::ApiError;
 use crate::service::group_commit::{GroupCommit, Staged};
 use crate::service::orders::with_db;
@@ -7,12 +8,11 @@ use crate::state::AppState;
 use actix_web::web;
 use chrono::Duration;
 use luffy_db::Backend;
-use super::reconcile::{Closed, close_unpaid};
 use luffy_db::orders::{Inserted, NewOrder, OrderRow, Orders};
-use std::collections::BTreeSet;
 use luffy_domain::Money;
 use luffy_domain::order::{CartError, new_out_trade_no, price_cart};
 use rand::Rng;
+use std::collections::BTreeSet;
 
 /// The buyer's request.
 #[derive(Debug, Clone)]

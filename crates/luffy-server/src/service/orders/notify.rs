@@ -5,6 +5,7 @@
 //! out-of-order notify changes nothing twice. Every notify is kept in the audit trail with its
 //! raw form. Bad signatures are throttled per client address; a validly signed notify never is.
 
+use super::payment::{PaymentReport, ReportOutcome, apply_report};
 use super::{with_db, with_db_tx};
 use crate::adapters::alipay::evidence;
 use crate::api::ApiError;
@@ -13,7 +14,6 @@ use actix_web::web;
 use alipay_sdk::Notification;
 use luffy_db::DbConnection;
 use luffy_db::account::Throttles;
-use super::payment::{PaymentReport, ReportOutcome, apply_report};
 use luffy_db::orders::{
     NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent, RefundAnswer, RefundRow,
 };
@@ -140,7 +140,10 @@ fn apply_verified(
 
 /// A refund notify settles the refund request it names (`out_biz_no`), and nothing else: the
 /// cumulative `refund_fee` it carries is only kept in the audit trail.
-#[allow(clippy::too_many_arguments, reason = "the notify and its audit context")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the notify and its audit context"
+)]
 fn refund_report(
     conn: &mut DbConnection,
     state: &AppState,

@@ -1,13 +1,13 @@
 //! Asking Alipay (`trade.query`) when a notify is late, and the sweeper that does so on a
 //! schedule and closes orders past their timeout.
 
+use super::payment::{PaymentReport, ReportOutcome, apply_report};
 use super::{with_db, with_db_tx};
 use crate::adapters::alipay::{CloseOutcome, TradeLookup};
 use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
-use super::payment::{PaymentReport, ReportOutcome, apply_report};
 use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent, RefundRow};
 use luffy_domain::order::OrderStatus;
 

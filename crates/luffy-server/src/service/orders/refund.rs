@@ -9,7 +9,9 @@ use crate::api::ApiError;
 use crate::state::AppState;
 use actix_web::web;
 use chrono::{Duration, NaiveDateTime};
-use luffy_db::orders::{NewPaymentEvent, OrderRow, Orders, PaymentEvent, RefundAnswer, RefundRow, RefundStart};
+use luffy_db::orders::{
+    NewPaymentEvent, OrderRow, Orders, PaymentEvent, RefundAnswer, RefundRow, RefundStart,
+};
 use luffy_domain::Money;
 use luffy_domain::order::OrderStatus;
 
