@@ -9,17 +9,22 @@ use diesel::prelude::*;
 use luffy_domain::order::OrderStatus;
 
 impl Orders {
-    /// Claims up to `limit` unpaid orders whose `sweep_after` has passed, pushing it to
-    /// `lease_until` with one conditional update each: only the replica whose update counts a
-    /// row works on that order now.
+    /// Claims up to `limit` unpaid or cancelled orders whose `sweep_after` has passed, pushing
+    /// it to `lease_until` with one conditional update each: only the replica whose update
+    /// counts a row works on that order now. (A cancelled order is watched until its trade's
+    /// deadline: a cashier opened before the cancel can still take the money.)
     pub fn claim_for_sweep(
         conn: &mut DbConnection,
         now: NaiveDateTime,
         lease_until: NaiveDateTime,
         limit: i64,
     ) -> Result<Vec<OrderRow>, DbError> {
+        let watched = [
+            OrderStatus::Unpaid.as_str(),
+            OrderStatus::Cancelled.as_str(),
+        ];
         let candidates: Vec<OrderRow> = luffy_order::table
-            .filter(luffy_order::status.eq(OrderStatus::Unpaid.as_str()))
+            .filter(luffy_order::status.eq_any(watched))
             .filter(luffy_order::sweep_after.le(now))
             .order((luffy_order::sweep_after, luffy_order::id))
             .limit(limit)
@@ -30,7 +35,7 @@ impl Orders {
             let won = diesel::update(
                 luffy_order::table
                     .filter(luffy_order::id.eq(order.id))
-                    .filter(luffy_order::status.eq(OrderStatus::Unpaid.as_str()))
+                    .filter(luffy_order::status.eq(order.status.as_str()))
                     .filter(luffy_order::sweep_after.eq(order.sweep_after)),
             )
             .set(luffy_order::sweep_after.eq(lease_until))

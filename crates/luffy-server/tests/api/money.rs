@@ -223,6 +223,36 @@ shop_tests! {
         assert_eq!(shop.students(course), students + 1);
     }
 
+    async fn a_cancelled_order_paid_with_its_notify_lost_is_found_and_refunded(shop) {
+        let (course, price) = priced_course(&shop, &[]).await;
+        let (no, url) = shop.order(course, &price).await;
+        shop.open_cashier(&url).await;
+        let path = format!("/api/v1/order/{no}/cancel/");
+        let (_, cancelled) = shop.app.send_json(reqwest::Method::POST, &path, &json!({}), Some(&shop.auth)).await;
+        assert_eq!(cancelled["data"]["status"], "cancelled", "{cancelled}");
+        shop.sim.inject_fault(NotifyFault::Drop);
+        shop.sim.pay(APP_ID, &no).unwrap();
+        // No notify: the sweeper keeps asking Alipay about a cancelled order until its deadline.
+        shop.advance(61);
+        let report = luffy_server::service::orders::reconcile::sweep_once(&shop.app.state).await.unwrap();
+        assert_eq!(report.paid, 1, "{report:?}");
+        until_status(&shop, &no, OrderStatus::Refunded).await;
+        assert_eq!(kept(&shop, &no), 0);
+        assert_eq!(shop.grants(&no), 0);
+        // Past the deadline it is looked at one last time, then never again.
+        let (other_no, _) = shop.order(course, &price).await;
+        let other_path = format!("/api/v1/order/{other_no}/cancel/");
+        shop.app.send_json(reqwest::Method::POST, &other_path, &json!({}), Some(&shop.auth)).await;
+        shop.advance(crate::shop::TIMEOUT_SECS + 120);
+        luffy_server::service::orders::reconcile::sweep_once(&shop.app.state).await.unwrap();
+        shop.advance(120);
+        luffy_server::service::orders::reconcile::sweep_once(&shop.app.state).await.unwrap();
+        shop.advance(3600);
+        let last = luffy_server::service::orders::reconcile::sweep_once(&shop.app.state).await.unwrap();
+        assert_eq!(last.examined, 0, "{last:?}");
+        assert_eq!(shop.stored(&other_no).status(), OrderStatus::Cancelled);
+    }
+
     async fn two_paid_orders_for_one_course_grant_it_once(shop) {
         // Two open orders for one course (as a database from before the one-open-order rule
         // may hold): both paid, one grants, the other is refunded.

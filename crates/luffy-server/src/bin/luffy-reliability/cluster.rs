@@ -6,6 +6,7 @@ use alipay_sdk::PrivateKey;
 use alipay_sim::{DEFAULT_SELLER_ID, RunningSimulator, Simulator};
 use diesel::connection::SimpleConnection;
 use luffy_db::{DatabaseUrl, DbConnection};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,6 +29,8 @@ pub struct Cluster {
     _simulator_server: RunningSimulator,
     pub replicas: Vec<Replica>,
     pub nginx: Option<Child>,
+    /// The nginx binary and its `-p` prefix and `-c` file, to stop it as it was started.
+    nginx_command: Option<(String, PathBuf, PathBuf)>,
     pub base: String,
     pub database: DatabaseUrl,
     admin: DatabaseUrl,
@@ -142,6 +145,7 @@ impl Cluster {
             _simulator_server: running,
             replicas: Vec::new(),
             nginx: None,
+            nginx_command: None,
             base,
             database,
             admin,
@@ -262,6 +266,8 @@ impl Cluster {
         let path = prefix.join("nginx.conf");
         write(&path, &conf)?;
         let child = Command::new(nginx)
+            // A process group of its own, so that its workers can be stopped with it.
+            .process_group(0)
             .args([
                 "-p",
                 &prefix.display().to_string(),
@@ -275,7 +281,48 @@ impl Cluster {
             .spawn()
             .map_err(|e| format!("starting {nginx} (apt-get install nginx-light): {e}"))?;
         self.nginx = Some(child);
+        self.nginx_command = Some((nginx.to_owned(), prefix, path));
         Ok(())
+    }
+
+    /// Stops nginx and its workers: a graceful `nginx -s quit`, then SIGKILL to its whole
+    /// process group for anything left. Returns an error when a process of the group survives.
+    fn stop_nginx(&mut self) -> Result<(), String> {
+        let Some(mut nginx) = self.nginx.take() else {
+            return Ok(());
+        };
+        let group = nginx.id();
+        if let Some((binary, prefix, conf)) = self.nginx_command.take() {
+            let _ = Command::new(binary)
+                .arg("-p")
+                .arg(&prefix)
+                .arg("-c")
+                .arg(&conf)
+                .args(["-s", "quit"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && !matches!(nginx.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{group}")])
+            .stderr(Stdio::null())
+            .status();
+        let _ = nginx.wait();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if group_members(group).is_empty() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "nginx processes {:?} are still running after the stop",
+            group_members(group)
+        ))
     }
 
     /// Restarts the PostgreSQL cluster (every replica loses its connections).
@@ -307,27 +354,49 @@ impl Cluster {
         }
     }
 
-    pub fn stop(&mut self) {
+    /// Stops everything it started; an error names what survived.
+    pub fn stop(&mut self) -> Result<(), String> {
         for index in 0..self.replicas.len() {
             self.kill_replica(index);
         }
-        if let Some(mut nginx) = self.nginx.take() {
-            let _ = nginx.kill();
-            let _ = nginx.wait();
-        }
+        let nginx = self.stop_nginx();
         if let Ok(mut conn) = DbConnection::open(&self.admin) {
             let _ = conn.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
                 self.database_name
             ));
         }
+        nginx
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        self.stop();
+        if let Err(err) = self.stop() {
+            eprintln!("luffy-reliability: {err}");
+        }
     }
+}
+
+/// The processes of process group `group`, from `/proc`.
+fn group_members(group: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after ')'.
+                    let rest = stat.rsplit_once(')')?.1;
+                    rest.split_whitespace().nth(2)?.parse::<u32>().ok()
+                })
+                == Some(group)
+        })
+        .collect()
 }
 
 fn generate_key() -> Result<PrivateKey, String> {

@@ -20,6 +20,11 @@ pub struct Driven {
     pub paid_at_alipay: Vec<String>,
     /// Of those, left unpaid (they must time out).
     pub left_unpaid: Vec<String>,
+    /// Of those, cancelled by the buyer while the cashier was open, and not paid (they must end
+    /// cancelled or timed out).
+    pub cancelled: Vec<String>,
+    /// Several identical pay requests of one buyer sent at once that got more than one order.
+    pub split_purchases: Vec<Vec<String>>,
     /// `POST /order/pay/` calls that did not return a pay URL (during faults).
     pub failed_requests: u64,
     /// Injected notify faults, by kind.
@@ -106,16 +111,42 @@ async fn buyer(
         tokio::time::sleep(Duration::from_millis(100)).await;
         let (course, price) = &courses[next % courses.len()];
         next += 1;
-        let answer = client
-            .post(format!("{base}/api/v1/order/pay/"))
-            .header("authorization", format!("jwt {token}"))
-            .json(&json!({"courses": [course], "total_amount": price}))
-            .send()
-            .await;
-        let body: Option<Value> = match answer {
-            Ok(response) => response.json().await.ok(),
-            Err(_) => None,
-        };
+        // Sometimes the buyer presses "buy" three times at once: one order must come of it.
+        let copies = if rng.gen_bool(0.15) { 3 } else { 1 };
+        if copies > 1 {
+            record(&shared, |d| {
+                *d.faults.entry("duplicate_purchase").or_default() += 1
+            });
+        }
+        let answers = futures_util::future::join_all((0..copies).map(|_| {
+            client
+                .post(format!("{base}/api/v1/order/pay/"))
+                .header("authorization", format!("jwt {token}"))
+                .json(&json!({"courses": [course], "total_amount": price}))
+                .send()
+        }))
+        .await;
+        let mut numbers = Vec::new();
+        for answer in answers {
+            let body: Option<Value> = match answer {
+                Ok(response) => response.json().await.ok(),
+                Err(_) => None,
+            };
+            if let Some(no) = body
+                .as_ref()
+                .and_then(|b| b["pay_url"].as_str())
+                .and_then(out_trade_no_of)
+            {
+                numbers.push((no, body));
+            }
+        }
+        let mut distinct: Vec<String> = numbers.iter().map(|(no, _)| no.clone()).collect();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() > 1 {
+            record(&shared, |d| d.split_purchases.push(distinct.clone()));
+        }
+        let body = numbers.into_iter().next().and_then(|(_, body)| body);
         let Some(pay_url) = body.as_ref().and_then(|b| b["pay_url"].as_str()) else {
             record(&shared, |d| d.failed_requests += 1);
             // The course may be owned already, or the cluster is mid-fault: try the next.
@@ -126,7 +157,31 @@ async fn buyer(
             continue;
         };
         record(&shared, |d| d.returned.push(out_trade_no.clone()));
-        if rng.gen_bool(0.7) {
+        if rng.gen_bool(0.15) {
+            // The cashier page is open when the buyer cancels, and Pay is pressed at once.
+            record(&shared, |d| {
+                *d.faults.entry("cancel_vs_pay").or_default() += 1
+            });
+            let opened = client.get(pay_url).send().await.is_ok();
+            let cancel = client
+                .post(format!("{base}/api/v1/order/{out_trade_no}/cancel/"))
+                .header("authorization", format!("jwt {token}"))
+                .json(&json!({}))
+                .send();
+            let delay = Duration::from_millis(rng.gen_range(0..40));
+            let pay = async {
+                tokio::time::sleep(delay).await;
+                opened && sim.pay(APP_ID, &out_trade_no).is_ok()
+            };
+            let (_, paid) = futures_util::future::join(cancel, pay).await;
+            record(&shared, |d| {
+                if paid {
+                    d.paid_at_alipay.push(out_trade_no.clone());
+                } else {
+                    d.cancelled.push(out_trade_no.clone());
+                }
+            });
+        } else if rng.gen_bool(0.7) {
             let fault = match rng.gen_range(0..10) {
                 0 | 1 => Some(("drop", NotifyFault::Drop)),
                 2 => Some(("duplicate", NotifyFault::Duplicate { copies: 3 })),

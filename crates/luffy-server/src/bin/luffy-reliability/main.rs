@@ -105,6 +105,8 @@ async fn run(args: Args) -> Result<check::Report, String> {
         Ok(driven) => check::settle_and_check(&cluster, driven).await,
         Err(err) => Err(err),
     };
-    cluster.stop();
-    report
+    let stopped = cluster.stop();
+    let report = report?;
+    stopped.map_err(|err| format!("after the run: {err}"))?;
+    Ok(report)
 }

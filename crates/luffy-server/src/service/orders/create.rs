@@ -39,7 +39,8 @@ enum Placed {
     Raced,
 }
 
-/// An open order is paid through again only while this much of its time is left.
+/// An open order is paid through again only while this much of its time is left (or half its
+/// lifetime, when that is shorter).
 const REUSE_MIN_LEFT_SECS: i64 = 120;
 
 /// How often placing an order starts over (after replacing open orders, or losing a race).
@@ -136,7 +137,9 @@ async fn place(
             holders.dedup();
             let open = Orders::open_orders(conn, &holders)?;
             let wanted: BTreeSet<i64> = cart.items.iter().map(|item| item.course_id).collect();
-            let fresh_until = (now + Duration::seconds(REUSE_MIN_LEFT_SECS)).naive_utc();
+            let timeout = i64::try_from(state.config.order_timeout_secs).unwrap_or(i64::MAX / 4);
+            let min_left = REUSE_MIN_LEFT_SECS.min(timeout / 2);
+            let fresh_until = (now + Duration::seconds(min_left)).naive_utc();
             return Ok(match open.as_slice() {
                 [] => Placed::Raced,
                 [only]

@@ -20,6 +20,13 @@ fn sweep_lease_secs(reconcile_after_secs: u64) -> i64 {
         .clamp(10, 60)
 }
 
+/// The `sweep_after` of an order the sweeper is done with.
+fn never() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
 /// How many orders one sweep handles at most.
 pub const SWEEP_BATCH: i64 = 50;
 
@@ -225,13 +232,29 @@ async fn sweep_order(state: &web::Data<AppState>, order: OrderRow) -> Result<Rec
     let id = order.id;
     let expires_at = order.expires_at;
     let out_trade_no = order.out_trade_no.clone();
+    let cancelled = order.status() == OrderStatus::Cancelled;
     let first = reconcile(state, order.clone()).await?;
     if matches!(first, Reconciled::Paid | Reconciled::Refunding) {
         return Ok(first);
     }
     let now = state.clock.now().naive_utc();
+    let every = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
+    if cancelled {
+        // A cashier opened before the cancel can still take the money until the trade's
+        // deadline: ask until a while after it, then never again.
+        let last_look = expires_at + Duration::seconds(every);
+        let next = if now < last_look {
+            (now + Duration::seconds(every)).min(last_look)
+        } else {
+            never()
+        };
+        with_db(state, move |conn, _| {
+            Ok(Orders::sweep_later(conn, id, next)?)
+        })
+        .await?;
+        return Ok(Reconciled::NotPaid);
+    }
     if now < expires_at {
-        let every = i64::try_from(state.config.reconcile_after_secs).unwrap_or(60);
         let next = (now + Duration::seconds(every)).min(expires_at);
         with_db(state, move |conn, _| {
             Ok(Orders::sweep_later(conn, id, next)?)
