@@ -584,6 +584,31 @@ mod tests {
     }
 
     #[test]
+    fn the_deploy_examples_load() {
+        let text = include_str!("../../../deploy/luffy.env.example");
+        let pairs: HashMap<String, String> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        assert!(pairs.contains_key("LUFFY_CORS_ORIGINS"));
+        let config = Config::load_with(None, |name| pairs.get(name).cloned()).unwrap();
+        assert_eq!(config.banner_count, 3);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.toml");
+        let uncommented: String = include_str!("../../../deploy/luffy.example.toml")
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| line.contains(" = "))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(uncommented.contains("cors_origins"));
+        std::fs::write(&path, uncommented).unwrap();
+        Config::load_with(Some(&path), env(&[])).unwrap();
+    }
+
+    #[test]
     fn cors_origins_and_banner_count_are_checked() {
         let config = Config::load_with(
             None,
