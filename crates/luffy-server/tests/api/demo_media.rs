@@ -76,37 +76,104 @@ async fn media_urls(app: &TestApp) -> BTreeMap<String, &'static str> {
     urls
 }
 
+/// Runs `luffy media verify` with the server's settings; whether it found nothing wrong.
+fn verify(app: &TestApp) -> bool {
+    Command::new(env!("CARGO_BIN_EXE_luffy"))
+        .args(["media", "verify"])
+        .env_clear()
+        .envs(app.settings())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+/// Seeds the demo and fetches every media URL it answers, which must start with `prefix`:
+/// each is 200 with the right type and bytes (and videos seek, with `ranges`).
+async fn seed_and_walk(app: &TestApp, prefix: &str, ranges: bool) {
+    assert!(verify(app), "an empty catalog has no missing media");
+    let summary = seed_demo(app);
+    assert!(summary.contains("3 banners"), "{summary}");
+    let urls = media_urls(app).await;
+    assert!(
+        urls.values().filter(|kind| **kind == "png").count() >= 20,
+        "{urls:?}"
+    );
+    for (url, kind) in &urls {
+        assert!(url.starts_with(prefix), "{url}");
+        let response = app.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let bytes = response.bytes().await.unwrap();
+        if *kind == "png" {
+            assert_eq!(content_type, "image/png", "{url}");
+            assert_eq!(&bytes[..8], PNG, "{url}");
+            continue;
+        }
+        assert_eq!(content_type, "video/mp4", "{url}");
+        assert_eq!(&bytes[4..8], b"ftyp", "{url}");
+        assert!(
+            bytes.windows(4).any(|window| window == b"avc1"),
+            "H.264: {url}"
+        );
+        if ranges {
+            let head = app
+                .client
+                .get(url)
+                .header("Range", "bytes=0-99")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(head.status(), 206, "{url}");
+            assert_eq!(head.bytes().await.unwrap().len(), 100);
+        }
+    }
+    let covers: std::collections::BTreeSet<_> = urls
+        .keys()
+        .filter(|url| url.contains("/courses/"))
+        .collect();
+    assert!(covers.len() >= 20, "a cover per demo course: {covers:?}");
+    assert!(
+        verify(app),
+        "every key of the seeded catalog is in the storage"
+    );
+}
+
 both_backends! {
     async fn every_media_url_of_the_seeded_demo_answers_with_real_files(app) {
-        let summary = seed_demo(&app);
-        assert!(summary.contains("3 banners"), "{summary}");
-        let urls = media_urls(&app).await;
-        assert!(urls.values().filter(|kind| **kind == "png").count() >= 20, "{urls:?}");
-        for (url, kind) in &urls {
-            assert!(url.starts_with(&app.url("/media/")), "{url}");
-            let response = app.client.get(url).send().await.unwrap();
-            assert_eq!(response.status(), 200, "{url}");
-            let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-            let bytes = response.bytes().await.unwrap();
-            match *kind {
-                "png" => {
-                    assert_eq!(content_type, "image/png", "{url}");
-                    assert_eq!(&bytes[..8], PNG, "{url}");
-                }
-                _ => {
-                    assert_eq!(content_type, "video/mp4", "{url}");
-                    assert_eq!(&bytes[4..8], b"ftyp", "{url}");
-                    assert!(bytes.windows(4).any(|window| window == b"avc1"), "H.264: {url}");
-                    let head = app.client.get(url).header("Range", "bytes=0-99").send().await.unwrap();
-                    assert_eq!(head.status(), 206, "{url}");
-                    assert_eq!(head.bytes().await.unwrap().len(), 100);
-                }
-            }
-        }
-        let covers: std::collections::BTreeSet<_> = urls.keys().filter(|url| url.contains("/courses/")).collect();
-        assert!(covers.len() >= 20, "a cover per demo course: {covers:?}");
+        seed_and_walk(&app, &app.url("/media/"), true).await;
         let (_, categories) = app.get_json("/api/v1/course/category/").await;
         assert_eq!(categories["data"], categories["result"]);
         assert!(!categories["result"].as_array().unwrap().is_empty());
     }
+}
+
+#[actix_web::test]
+async fn the_demo_files_go_to_qiniu_through_the_storage_port() {
+    use crate::studio::{ACCESS_KEY, BUCKET, SECRET_KEY};
+    let sim_dir = tempfile::tempdir().unwrap();
+    let mut config =
+        qiniu_sim::SimConfig::new(ACCESS_KEY, SECRET_KEY, sim_dir.path()).with_buckets([BUCKET]);
+    config.private_downloads = false;
+    let sim = qiniu_sim::SimServer::start(config).unwrap();
+    let base = sim.base_url().to_owned();
+    let domain = format!("{base}/{BUCKET}");
+    let settings = [
+        ("LUFFY_STORAGE", "qiniu"),
+        ("LUFFY_QINIU_ACCESS_KEY", ACCESS_KEY),
+        ("LUFFY_QINIU_SECRET_KEY", SECRET_KEY),
+        ("LUFFY_QINIU_BUCKET", BUCKET),
+        ("LUFFY_QINIU_DOMAIN", domain.as_str()),
+        ("LUFFY_QINIU_UP_HOST", base.as_str()),
+        ("LUFFY_QINIU_API_HOST", base.as_str()),
+    ];
+    let app = crate::helpers::spawn_app_with(crate::helpers::TestBackend::Sqlite, &settings)
+        .await
+        .expect("SQLite is always available");
+    seed_and_walk(&app, &format!("{domain}/"), false).await;
 }
