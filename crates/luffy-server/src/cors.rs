@@ -8,7 +8,7 @@
 use actix_cors::Cors;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::HeaderName;
 use futures_util::future::LocalBoxFuture;
 use std::rc::Rc;
 
@@ -67,7 +67,6 @@ fn policy(origins: &CorsOrigins) -> Cors {
     let cors = Cors::default()
         .allowed_methods(METHODS)
         .allowed_headers(HEADERS.map(HeaderName::from_static))
-        .expose_headers([header::CONTENT_DISPOSITION])
         .max_age(MAX_AGE_SECS)
         .block_on_origin_mismatch(false);
     match origins {
