@@ -67,6 +67,21 @@ pub fn bump_cache_version(conn: &mut DbConnection, name: &str) -> Result<(), DbE
     Ok(())
 }
 
+fn title_taken() -> DbError {
+    DomainError::invalid("title", "a banner with this title exists").into()
+}
+
+/// A write's error, with the unique index on live titles (two replicas racing past the
+/// check) reported like the check.
+fn unless_title_taken(err: diesel::result::Error) -> DbError {
+    let err = DbError::from(err);
+    if err.is_unique_violation() {
+        title_taken()
+    } else {
+        err
+    }
+}
+
 impl BannerRow {
     /// At most `limit` shown, non-deleted banners in display order.
     pub fn shown(conn: &mut DbConnection, limit: usize) -> Result<Vec<BannerRow>, DbError> {
@@ -102,7 +117,7 @@ impl BannerRow {
             .count()
             .get_result(conn)?;
         if taken > 0 {
-            return Err(DomainError::invalid("title", "a banner with this title exists").into());
+            return Err(title_taken());
         }
         Ok(())
     }
@@ -127,7 +142,8 @@ impl BannerRow {
                 luffy_banner::created_time.eq(now),
                 luffy_banner::updated_time.eq(now),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(unless_title_taken)?;
         let id = last_insert_id(conn)?;
         bump_cache_version(conn, BANNER_CACHE)?;
         Self::live(conn, id)
@@ -156,7 +172,8 @@ impl BannerRow {
                 is_delete: delete.then_some(true),
                 updated_time: now,
             })
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(unless_title_taken)?;
         bump_cache_version(conn, BANNER_CACHE)?;
         if delete {
             return Ok(BannerRow {

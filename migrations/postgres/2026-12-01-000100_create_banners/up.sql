@@ -13,6 +13,8 @@ CREATE TABLE luffy_banner (
     updated_time TIMESTAMP NOT NULL
 );
 CREATE INDEX luffy_banner_shown ON luffy_banner (is_delete, is_show, orders, id);
+-- Titles are unique among the banners that are not deleted, even when two replicas race.
+CREATE UNIQUE INDEX luffy_banner_live_title ON luffy_banner (title) WHERE NOT is_delete;
 
 CREATE TABLE luffy_cache_version (
     name TEXT PRIMARY KEY NOT NULL,

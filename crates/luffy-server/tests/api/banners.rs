@@ -148,6 +148,16 @@ both_backends! {
         assert_eq!(titles(&app).await, ["Taken"], "nothing else was stored");
         let (_, shown) = app.get_json("/api/v1/home/banner/").await;
         assert_eq!(shown["result"][0]["link"], "/free/detail/1");
+        let gone = create(&app, &token, banner("Gone", 5)).await;
+        admin(&app, &token, Method::DELETE, &format!("/{gone}"), json!({})).await;
+        create(&app, &token, banner("Gone", 6)).await;
+        assert_eq!(titles(&app).await, ["Taken", "Gone"], "a deleted banner's title is free again");
+        let racing = app.db().batch_execute(
+            "INSERT INTO luffy_banner (title, image, link, info, is_show, is_delete, orders, \
+             created_time, updated_time) VALUES ('Taken', 'b.png', '/', '', TRUE, FALSE, 0, \
+             '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+        );
+        assert!(racing.is_err(), "the unique index refuses a second live title");
     }
 
     async fn staff_upload_a_banner_image_with_a_grant(app) {
