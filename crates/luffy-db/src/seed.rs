@@ -169,12 +169,14 @@ pub enum DemoMediaKind {
     TeacherPortrait { name: &'static str },
     /// A banner of the home page.
     Banner { number: usize, title: &'static str },
+    /// The icon of users who have not chosen one (the login answer's `icon`).
+    DefaultUserIcon,
     /// The free-trial video.
     TrialVideo,
 }
 
 /// Every file the demo catalog refers to: one cover per distinct demo course, the teachers'
-/// portraits, the banners' images and the trial video.
+/// portraits, the banners' images, the default user icon and the trial video.
 pub fn demo_media() -> Vec<DemoMedia> {
     let covers = COURSES
         .iter()
@@ -200,6 +202,10 @@ pub fn demo_media() -> Vec<DemoMedia> {
                 title,
             },
         });
+    let icon = DemoMedia {
+        key: crate::account::DEFAULT_ICON.to_owned(),
+        kind: DemoMediaKind::DefaultUserIcon,
+    };
     let video = DemoMedia {
         key: DEMO_VIDEO_KEY.to_owned(),
         kind: DemoMediaKind::TrialVideo,
@@ -207,7 +213,7 @@ pub fn demo_media() -> Vec<DemoMedia> {
     covers
         .chain(portraits)
         .chain(banners)
-        .chain(std::iter::once(video))
+        .chain([icon, video])
         .collect()
 }
 

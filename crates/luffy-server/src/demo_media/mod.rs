@@ -1,5 +1,5 @@
-//! The files of the demo catalog: generated course covers, teacher portraits and banner images
-//! (PNG), and one short trial video shipped with Luffy, written through the storage port so
+//! The files of the demo catalog: generated course covers, teacher portraits, banner images and
+//! the default user icon (PNG), and one short trial video shipped with Luffy, written through the storage port so
 //! that every media URL of the demo answers.
 
 mod font;
@@ -131,6 +131,7 @@ pub fn render(media: &DemoMedia) -> Result<(Vec<u8>, &'static str), String> {
         DemoMediaKind::CourseCover { number, name } => cover(*number, name),
         DemoMediaKind::TeacherPortrait { name } => portrait(name),
         DemoMediaKind::Banner { number, title } => banner(*number, title),
+        DemoMediaKind::DefaultUserIcon => portrait("LUFFY"),
         DemoMediaKind::TrialVideo => return Ok((TRIAL_VIDEO.to_vec(), "video/mp4")),
     };
     let bytes = canvas

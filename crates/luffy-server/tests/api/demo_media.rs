@@ -26,13 +26,27 @@ fn seed_demo(app: &TestApp) -> String {
     stdout
 }
 
-/// Every media URL of the visible demo catalog, with what it should be (`png` or `mp4`).
-async fn media_urls(app: &TestApp) -> BTreeMap<String, &'static str> {
+/// The demo user's password, as `seed-demo` prints it ("…, password XXXX").
+fn seeded_password(summary: &str) -> &str {
+    summary.rsplit("password ").next().unwrap().trim()
+}
+
+/// Every media URL of the visible demo catalog (and the demo user's icon), with what it should be (`png` or `mp4`).
+async fn media_urls(app: &TestApp, summary: &str) -> BTreeMap<String, &'static str> {
     let mut urls = BTreeMap::new();
     let mut add = |url: &Value, kind: &'static str| {
         let url = url.as_str().unwrap_or_else(|| panic!("no URL: {url}"));
         urls.insert(url.to_owned(), kind);
     };
+    let password = seeded_password(summary);
+    let (_, login) = app
+        .post_json(
+            "/api/v1/user/user/mul_login/",
+            &serde_json::json!({"username": "demo", "password": password}),
+        )
+        .await;
+    assert_eq!(login["code"], 100, "{login}");
+    add(&login["icon"], "png");
     let (_, banners) = app.get_json("/api/v1/home/banner/").await;
     let banners = banners["result"].as_array().unwrap();
     assert_eq!(banners.len(), 3, "the demo has three banners");
@@ -96,7 +110,7 @@ async fn seed_and_walk(app: &TestApp, prefix: &str, ranges: bool) {
     assert!(verify(app), "an empty catalog has no missing media");
     let summary = seed_demo(app);
     assert!(summary.contains("3 banners"), "{summary}");
-    let urls = media_urls(app).await;
+    let urls = media_urls(app, &summary).await;
     assert!(
         urls.values().filter(|kind| **kind == "png").count() >= 20,
         "{urls:?}"
