@@ -212,3 +212,43 @@ async fn configured_origins_refuse_others_sqlite() {
 async fn configured_origins_refuse_others_postgres() {
     configured_origins_refuse_others(TestBackend::Postgres).await;
 }
+
+/// With the client on its own origin, Alipay (here the simulator) returns the browser to the
+/// client's `/pay/success`, and the client's second check is answered across origins.
+async fn the_return_url_can_be_the_clients_page(backend: TestBackend) {
+    let return_url = format!("{CLIENT}/pay/success");
+    let Some(app) =
+        spawn_app_with(backend, &[("LUFFY_ALIPAY_RETURN_URL", return_url.as_str())]).await
+    else {
+        return;
+    };
+    let catalog = crate::fixtures::seed_catalog(&app);
+    app.create_user("buyer", "buyer-password", None, None, false);
+    let token = format!("jwt {}", app.login("buyer", "buyer-password").await);
+    let body = serde_json::json!({"courses": [catalog.linux], "total_amount": "99.00"});
+    let (_, answer) = app
+        .send_json(Method::POST, "/api/v1/order/pay/", &body, Some(&token))
+        .await;
+    assert_eq!(answer["code"], 100, "{answer}");
+    let pay_url = url::Url::parse(answer["pay_url"].as_str().unwrap()).unwrap();
+    let signed: Vec<(String, String)> = pay_url.query_pairs().into_owned().collect();
+    assert!(
+        signed.contains(&("return_url".to_owned(), return_url.clone())),
+        "{signed:?}"
+    );
+    let response = cross_origin_get(&app, "/api/v1/order/success/?out_trade_no=none", CLIENT).await;
+    assert_eq!(
+        header(response.headers(), "access-control-allow-origin"),
+        "*"
+    );
+}
+
+#[actix_web::test]
+async fn the_return_url_can_be_the_clients_page_sqlite() {
+    the_return_url_can_be_the_clients_page(TestBackend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn the_return_url_can_be_the_clients_page_postgres() {
+    the_return_url_can_be_the_clients_page(TestBackend::Postgres).await;
+}
