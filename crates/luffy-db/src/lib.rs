@@ -6,6 +6,7 @@
 //! See `docs/database.md` for why.
 
 pub mod account;
+pub mod banner;
 pub mod catalog;
 mod connection;
 mod database_url;

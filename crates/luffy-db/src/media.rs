@@ -1,6 +1,9 @@
 //! Uploaded media: attaching a stored object to its catalog row, and the keys the catalog uses.
 
-use crate::schema::{luffy_course, luffy_course_section, luffy_media_object, luffy_teacher};
+use crate::banner::BannerRow;
+use crate::schema::{
+    luffy_banner, luffy_course, luffy_course_section, luffy_media_object, luffy_teacher,
+};
 use crate::{DbConnection, DbError, write_transaction};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -44,11 +47,12 @@ fn target_name(target: MediaTarget) -> &'static str {
         MediaTarget::SectionVideo(_) => "section",
         MediaTarget::CourseImage(_) => "course_image",
         MediaTarget::TeacherImage(_) => "teacher_image",
+        MediaTarget::BannerImage(_) => "banner_image",
     }
 }
 
 impl Media {
-    /// Whether the section, course or teacher exists and is not deleted.
+    /// Whether the section, course, teacher or banner exists and is not deleted.
     pub fn target_exists(conn: &mut DbConnection, target: MediaTarget) -> Result<bool, DbError> {
         let id = target.id();
         let found: Option<i64> = match target {
@@ -68,6 +72,12 @@ impl Media {
                 .find(id)
                 .filter(luffy_teacher::is_delete.eq(false))
                 .select(luffy_teacher::id)
+                .first(conn)
+                .optional()?,
+            MediaTarget::BannerImage(_) => luffy_banner::table
+                .find(id)
+                .filter(luffy_banner::is_delete.eq(false))
+                .select(luffy_banner::id)
                 .first(conn)
                 .optional()?,
         };
@@ -121,12 +131,16 @@ impl Media {
                     luffy_teacher::updated_time.eq(now),
                 ))
                 .execute(conn)?,
+                MediaTarget::BannerImage(_) => {
+                    usize::from(BannerRow::set_image(conn, id, key, now)?)
+                }
             };
             if updated == 0 {
                 return Err(DbError::NotFound(match target {
                     MediaTarget::SectionVideo(_) => "section",
                     MediaTarget::CourseImage(_) => "course",
                     MediaTarget::TeacherImage(_) => "teacher",
+                    MediaTarget::BannerImage(_) => "banner",
                 }));
             }
             let values = (
@@ -152,8 +166,8 @@ impl Media {
         })
     }
 
-    /// Every media key of the live catalog: section videos, course and teacher images. Absolute
-    /// URLs (media kept elsewhere) are left out.
+    /// Every media key of the live catalog: section videos, course, teacher and banner images.
+    /// Absolute URLs (media kept elsewhere) are left out.
     pub fn references(conn: &mut DbConnection) -> Result<Vec<MediaReference>, DbError> {
         let sections: Vec<(i64, Option<String>)> = luffy_course_section::table
             .filter(luffy_course_section::is_delete.eq(false))
@@ -173,6 +187,11 @@ impl Media {
             .select((luffy_teacher::id, luffy_teacher::image))
             .order(luffy_teacher::id)
             .load(conn)?;
+        let banners: Vec<(i64, String)> = luffy_banner::table
+            .filter(luffy_banner::is_delete.eq(false))
+            .select((luffy_banner::id, luffy_banner::image))
+            .order(luffy_banner::id)
+            .load(conn)?;
         let tagged = sections
             .into_iter()
             .map(|(id, key)| (MediaTarget::SectionVideo(id), key))
@@ -185,6 +204,11 @@ impl Media {
                 teachers
                     .into_iter()
                     .map(|(id, key)| (MediaTarget::TeacherImage(id), key)),
+            )
+            .chain(
+                banners
+                    .into_iter()
+                    .map(|(id, key)| (MediaTarget::BannerImage(id), Some(key))),
             );
         Ok(tagged
             .filter_map(|(target, key)| {

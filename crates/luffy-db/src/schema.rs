@@ -261,3 +261,25 @@ diesel::table! {
         attached_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    luffy_banner (id) {
+        id -> BigInt,
+        title -> Text,
+        image -> Text,
+        link -> Text,
+        info -> Text,
+        is_show -> Bool,
+        is_delete -> Bool,
+        orders -> Integer,
+        created_time -> Timestamp,
+        updated_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    luffy_cache_version (name) {
+        name -> Text,
+        version -> BigInt,
+    }
+}

@@ -6,7 +6,7 @@ use crate::account::{Marker, NewUser, UserRow};
 use crate::catalog::CourseRow;
 use crate::database_url::Backend;
 use crate::schema::{
-    luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_gram,
+    luffy_banner, luffy_course, luffy_course_category, luffy_course_chapter, luffy_course_gram,
     luffy_course_section, luffy_teacher,
 };
 use crate::{DbConnection, DbError, write_transaction};
@@ -23,6 +23,7 @@ const BATCH: usize = 400;
 /// What was seeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SeedReport {
+    pub banners: usize,
     pub teachers: usize,
     pub categories: usize,
     pub courses: usize,
@@ -125,6 +126,101 @@ const COURSES: &[(&str, usize)] = &[
     ("Go语言并发编程", 2),
 ];
 
+/// The home page's banners: title, image key, link, description.
+const BANNERS: &[(&str, &str, &str, &str)] = &[
+    (
+        "Python全栈开发 限时优惠",
+        "banner/1.png",
+        "/free/detail/1",
+        "从零基础到项目上线，21天掌握Python。",
+    ),
+    (
+        "Go语言微服务 新课上线",
+        "banner/2.png",
+        "/free/detail/3",
+        "用Go构建高并发的微服务。",
+    ),
+    (
+        "Linux运维 免费试看",
+        "banner/3.png",
+        "/free/detail/2",
+        "每门课的前两节免费试看。",
+    ),
+];
+
+/// The one video every free-trial section of the demo plays.
+pub const DEMO_VIDEO_KEY: &str = "videos/demo-trial.mp4";
+
+/// A file the demo catalog refers to, described so that the caller can make it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoMedia {
+    /// The storage key the catalog uses.
+    pub key: String,
+    /// What the file shows.
+    pub kind: DemoMediaKind,
+}
+
+/// What a demo file shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemoMediaKind {
+    /// The cover of the demo course numbered `number` (from 1), called `name`.
+    CourseCover { number: usize, name: &'static str },
+    /// A teacher's portrait.
+    TeacherPortrait { name: &'static str },
+    /// A banner of the home page.
+    Banner { number: usize, title: &'static str },
+    /// The icon of users who have not chosen one (the login answer's `icon`).
+    DefaultUserIcon,
+    /// The free-trial video.
+    TrialVideo,
+}
+
+/// Every file the demo catalog refers to: one cover per distinct demo course, the teachers'
+/// portraits, the banners' images, the default user icon and the trial video.
+pub fn demo_media() -> Vec<DemoMedia> {
+    let covers = COURSES
+        .iter()
+        .enumerate()
+        .map(|(index, (name, _))| DemoMedia {
+            key: cover_key(index),
+            kind: DemoMediaKind::CourseCover {
+                number: index + 1,
+                name,
+            },
+        });
+    let portraits = TEACHERS.iter().map(|(name, _, _, _, image)| DemoMedia {
+        key: (*image).to_owned(),
+        kind: DemoMediaKind::TeacherPortrait { name },
+    });
+    let banners = BANNERS
+        .iter()
+        .enumerate()
+        .map(|(index, (title, image, _, _))| DemoMedia {
+            key: (*image).to_owned(),
+            kind: DemoMediaKind::Banner {
+                number: index + 1,
+                title,
+            },
+        });
+    let icon = DemoMedia {
+        key: crate::account::DEFAULT_ICON.to_owned(),
+        kind: DemoMediaKind::DefaultUserIcon,
+    };
+    let video = DemoMedia {
+        key: DEMO_VIDEO_KEY.to_owned(),
+        kind: DemoMediaKind::TrialVideo,
+    };
+    covers
+        .chain(portraits)
+        .chain(banners)
+        .chain([icon, video])
+        .collect()
+}
+
+fn cover_key(index: usize) -> String {
+    format!("courses/{}.png", index % COURSES.len() + 1)
+}
+
 const PRICES_FEN: &[i64] = &[0, 990, 3900, 9900, 19_900, 29_950, 39_900, 199_900];
 const CHAPTERS_PER_COURSE: i64 = 3;
 const SECTIONS_PER_CHAPTER: i64 = 3;
@@ -181,6 +277,21 @@ struct NewCourse {
     price: i64,
     teacher_id: Option<i64>,
     course_category_id: Option<i64>,
+    is_show: bool,
+    is_delete: bool,
+    orders: i32,
+    created_time: NaiveDateTime,
+    updated_time: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = luffy_banner)]
+struct NewBanner {
+    id: i64,
+    title: String,
+    image: String,
+    link: String,
+    info: String,
     is_show: bool,
     is_delete: bool,
     orders: i32,
@@ -344,7 +455,26 @@ fn insert_catalog(
         .collect();
     insert_rows!(conn, luffy_course_category::table, &categories)?;
 
+    let banners: Vec<NewBanner> = (1..)
+        .zip(BANNERS)
+        .map(|(id, (title, image, link, info))| NewBanner {
+            id,
+            title: (*title).into(),
+            image: (*image).into(),
+            link: (*link).into(),
+            info: (*info).into(),
+            is_show: true,
+            is_delete: false,
+            orders: i32::try_from(id).unwrap_or(0),
+            created_time: now,
+            updated_time: now,
+        })
+        .collect();
+    insert_rows!(conn, luffy_banner::table, &banners)?;
+    crate::banner::bump_cache_version(conn, crate::banner::BANNER_CACHE)?;
+
     let mut report = SeedReport {
+        banners: banners.len(),
         teachers: teachers.len(),
         categories: categories.len(),
         ..SeedReport::default()
@@ -395,6 +525,7 @@ fn insert_catalog(
     }
     if conn.backend() == Backend::Postgres {
         for table in [
+            "luffy_banner",
             "luffy_teacher",
             "luffy_course_category",
             "luffy_course",
@@ -425,7 +556,7 @@ fn demo_course(id: i64, index: usize, teachers: i64, now: NaiveDateTime) -> NewC
         id,
         search_name: search_key(&name),
         name,
-        course_img: Some(format!("courses/{}.png", index % COURSES.len() + 1)),
+        course_img: Some(cover_key(index)),
         course_type: i32::try_from(spread(3)).unwrap_or(0),
         brief: Some(format!("<p>{base}：从零开始，项目驱动，学完即可上手。</p>")),
         level: i32::try_from(index % 3).unwrap_or(0),
@@ -482,7 +613,7 @@ fn demo_section(
         course_id,
         name: format!("{chapter}.{section} 课时{section}"),
         section_type: 2,
-        section_link: free.then(|| format!("videos/{course_id}/{chapter}-{section}.mp4")),
+        section_link: free.then(|| DEMO_VIDEO_KEY.to_owned()),
         duration: Some(format!("{:02}:{:02}", 8 + section * 3, (id * 17) % 60)),
         free_trail: free,
         pub_date: now,

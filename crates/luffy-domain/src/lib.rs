@@ -4,6 +4,7 @@
 //! the business rules, and the ports (traits) that the outer crates implement.
 
 pub mod account;
+pub mod banner;
 pub mod catalog;
 pub mod clock;
 pub mod error;

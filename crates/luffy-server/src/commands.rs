@@ -72,6 +72,8 @@ pub struct DemoSeed {
     pub report: SeedReport,
     /// The demo user's password (random, shown once).
     pub password: String,
+    /// How many demo files (covers, portraits, banner images, the trial video) were stored.
+    pub files: usize,
 }
 
 impl DemoSeed {
@@ -80,14 +82,16 @@ impl DemoSeed {
         let report = &self.report;
         let mut text = format!(
             "demo catalog seeded: {} courses ({} hidden, {} deleted), {} chapters, {} sections, \
-             {} teachers, {} categories",
+             {} teachers, {} categories, {} banners, {} media files",
             report.courses,
             report.hidden_courses,
             report.deleted_courses,
             report.chapters,
             report.sections,
             report.teachers,
-            report.categories
+            report.categories,
+            report.banners,
+            self.files
         );
         if report.user_created {
             text.push_str(&format!(
@@ -102,7 +106,9 @@ impl DemoSeed {
     }
 }
 
-/// Seeds the demo catalog into an empty database; `None` when it was not empty.
+/// Seeds the demo catalog into an empty database, and its files (covers, portraits, banner
+/// images, the trial video) into the storage; `None` when the database was not empty. Call it
+/// outside an async runtime: it runs its own for the storage.
 pub fn seed_demo(config: &Config, courses: usize) -> Result<Option<DemoSeed>, String> {
     if courses == 0 || courses > MAX_DEMO_COURSES {
         return Err(format!("--courses must be from 1 to {MAX_DEMO_COURSES}"));
@@ -118,7 +124,17 @@ pub fn seed_demo(config: &Config, courses: usize) -> Result<Option<DemoSeed>, St
     )
     .map_err(|err| err.to_string())?;
     Ok(match outcome {
-        SeedOutcome::Seeded(report) => Some(DemoSeed { report, password }),
+        SeedOutcome::Seeded(report) => {
+            let storage = crate::service::media::cli::storage(config)?;
+            let media = seed::demo_media();
+            let files = crate::service::media::cli::runtime()?
+                .block_on(crate::demo_media::store(&storage, &media))?;
+            Some(DemoSeed {
+                report,
+                password,
+                files,
+            })
+        }
         SeedOutcome::Skipped => None,
     })
 }

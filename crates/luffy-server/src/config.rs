@@ -98,6 +98,11 @@ pub struct Config {
     pub seed_demo: bool,
     /// Who delivers SMS codes (`LUFFY_SMS_SENDER`); only `log` (write the code to the log) exists.
     pub sms_sender: SmsSenderKind,
+    /// Origins allowed to call the JSON API from a browser (`LUFFY_CORS_ORIGINS`: `*`, the
+    /// default, or a comma list of origins).
+    pub cors_origins: crate::cors::CorsOrigins,
+    /// How many banners the home page shows (`LUFFY_BANNER_COUNT`, default 3).
+    pub banner_count: usize,
 }
 
 /// Who delivers SMS verification codes.
@@ -191,6 +196,8 @@ struct FileConfig {
     argon2_iterations: Option<u32>,
     seed_demo: Option<bool>,
     sms_sender: Option<String>,
+    cors_origins: Option<String>,
+    banner_count: Option<usize>,
 }
 
 impl Config {
@@ -265,7 +272,23 @@ impl Config {
                 });
             }
         };
+        let cors_origins = crate::cors::CorsOrigins::parse(
+            raw.cors_origins.as_deref().unwrap_or("*"),
+        )
+        .map_err(|reason| ConfigError::Invalid {
+            name: "LUFFY_CORS_ORIGINS",
+            reason,
+        })?;
+        let banner_count = raw.banner_count.unwrap_or(3);
+        if !(1..=100).contains(&banner_count) {
+            return Err(ConfigError::Invalid {
+                name: "LUFFY_BANNER_COUNT",
+                reason: format!("expected 1 to 100, got {banner_count}"),
+            });
+        }
         Ok(Self {
+            cors_origins,
+            banner_count,
             trusted_proxies,
             password_params,
             seed_demo: raw.seed_demo.unwrap_or(true),
@@ -518,6 +541,13 @@ fn apply_env(
     )?;
     set(&mut raw.seed_demo, "LUFFY_SEED_DEMO", "true or false", env)?;
     set(&mut raw.sms_sender, "LUFFY_SMS_SENDER", TEXT, env)?;
+    set(&mut raw.cors_origins, "LUFFY_CORS_ORIGINS", TEXT, env)?;
+    set(
+        &mut raw.banner_count,
+        "LUFFY_BANNER_COUNT",
+        "a whole number",
+        env,
+    )?;
     Ok(())
 }
 
@@ -549,6 +579,54 @@ mod tests {
         assert_eq!(config.password_params, PasswordParams::default());
         assert!(config.seed_demo);
         assert_eq!(config.sms_sender, SmsSenderKind::Log);
+        assert_eq!(config.cors_origins, crate::cors::CorsOrigins::Any);
+        assert_eq!(config.banner_count, 3);
+    }
+
+    #[test]
+    fn the_deploy_examples_load() {
+        let text = include_str!("../../../deploy/luffy.env.example");
+        let pairs: HashMap<String, String> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        assert!(pairs.contains_key("LUFFY_CORS_ORIGINS"));
+        let config = Config::load_with(None, |name| pairs.get(name).cloned()).unwrap();
+        assert_eq!(config.banner_count, 3);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("luffy.toml");
+        let uncommented: String = include_str!("../../../deploy/luffy.example.toml")
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| line.contains(" = "))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(uncommented.contains("cors_origins"));
+        std::fs::write(&path, uncommented).unwrap();
+        Config::load_with(Some(&path), env(&[])).unwrap();
+    }
+
+    #[test]
+    fn cors_origins_and_banner_count_are_checked() {
+        let config = Config::load_with(
+            None,
+            env(&[
+                ("LUFFY_CORS_ORIGINS", "https://shop.example.com"),
+                ("LUFFY_BANNER_COUNT", "5"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            config.cors_origins,
+            crate::cors::CorsOrigins::List(vec!["https://shop.example.com".into()])
+        );
+        assert_eq!(config.banner_count, 5);
+        let err = Config::load_with(None, env(&[("LUFFY_CORS_ORIGINS", "shop")])).unwrap_err();
+        assert!(err.to_string().starts_with("LUFFY_CORS_ORIGINS"), "{err}");
+        let err = Config::load_with(None, env(&[("LUFFY_BANNER_COUNT", "0")])).unwrap_err();
+        assert!(err.to_string().starts_with("LUFFY_BANNER_COUNT"), "{err}");
     }
 
     #[test]

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod client_addr;
 pub mod commands;
 pub mod config;
+pub mod cors;
+pub mod demo_media;
 pub mod secrets;
 pub mod service;
 pub mod startup;

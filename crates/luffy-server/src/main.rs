@@ -85,14 +85,23 @@ struct TargetArgs {
     /// The teacher whose portrait this is.
     #[arg(long, value_name = "ID")]
     teacher_image: Option<i64>,
+    /// The home page banner whose image this is.
+    #[arg(long, value_name = "ID")]
+    banner_image: Option<i64>,
 }
 
 impl TargetArgs {
     fn target(&self) -> Option<MediaTarget> {
-        match (self.section, self.course_image, self.teacher_image) {
-            (Some(id), None, None) => Some(MediaTarget::SectionVideo(id)),
-            (None, Some(id), None) => Some(MediaTarget::CourseImage(id)),
-            (None, None, Some(id)) => Some(MediaTarget::TeacherImage(id)),
+        match (
+            self.section,
+            self.course_image,
+            self.teacher_image,
+            self.banner_image,
+        ) {
+            (Some(id), None, None, None) => Some(MediaTarget::SectionVideo(id)),
+            (None, Some(id), None, None) => Some(MediaTarget::CourseImage(id)),
+            (None, None, Some(id), None) => Some(MediaTarget::TeacherImage(id)),
+            (None, None, None, Some(id)) => Some(MediaTarget::BannerImage(id)),
             _ => None,
         }
     }
@@ -166,9 +175,9 @@ fn media(config: &Config, command: MediaCommand) -> Result<(), String> {
             quiet,
             concurrency,
         } => {
-            let target = target
-                .target()
-                .ok_or("give one of --section, --course-image or --teacher-image")?;
+            let target = target.target().ok_or(
+                "give one of --section, --course-image, --teacher-image or --banner-image",
+            )?;
             let mut config = config.clone();
             if let Some(parts) = concurrency {
                 config.qiniu.upload_concurrency = parts.clamp(1, 64);

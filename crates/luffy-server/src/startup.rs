@@ -159,11 +159,13 @@ impl Application {
             config: Arc::new(config),
             public_url,
             group_commit: Arc::default(),
+            banners: Arc::default(),
         };
 
         let app_state = web::Data::new(state.clone());
         let simulator = simulator_routes(&state);
         let media_dir = state.config.media_dir.clone();
+        let cors = crate::cors::ApiCors::new(state.config.cors_origins.clone());
         std::fs::create_dir_all(&media_dir).map_err(|err| StartupError::DataDir {
             path: media_dir.display().to_string(),
             reason: err.to_string(),
@@ -174,6 +176,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             let mut app = App::new()
                 .app_data(app_state.clone())
+                .wrap(cors.clone())
                 .wrap_fn(|mut req, service| {
                     crate::trim_slashes::trim_slashes(&mut req);
                     service.call(req)

@@ -32,6 +32,8 @@ pub struct AppState {
     pub storage: Arc<crate::adapters::storage::Storage>,
     /// New orders waiting to share a transaction.
     pub group_commit: Arc<crate::service::group_commit::GroupCommit>,
+    /// The home page's banners, as of the database's last banner change.
+    pub banners: Arc<crate::service::banners::BannerCache>,
 }
 
 impl AppState {

@@ -6,7 +6,7 @@ use crate::fields::{Fields, required};
 use serde_json::Value;
 
 /// `{"section": 12, "filename": "intro.mp4", "size": 1048576}`: exactly one of `section`,
-/// `course_image` or `teacher_image` (an id), the file's name, and its size when known.
+/// `course_image`, `teacher_image` or `banner_image` (an id), the file's name, and its size when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRequest {
     /// Where the file goes.
@@ -17,7 +17,7 @@ pub struct UploadRequest {
     pub size: Option<u64>,
 }
 
-const TARGETS: [&str; 3] = ["section", "course_image", "teacher_image"];
+const TARGETS: [&str; 4] = ["section", "course_image", "teacher_image", "banner_image"];
 
 impl UploadRequest {
     /// Reads the request; errors name the field.
@@ -34,13 +34,13 @@ impl UploadRequest {
             [] => {
                 return Err(DomainError::invalid(
                     "section",
-                    "Give one of section, course_image or teacher_image.",
+                    "Give one of section, course_image, teacher_image or banner_image.",
                 ));
             }
             _ => {
                 return Err(DomainError::invalid(
                     "section",
-                    "Give only one of section, course_image or teacher_image.",
+                    "Give only one of section, course_image, teacher_image or banner_image.",
                 ));
             }
         };

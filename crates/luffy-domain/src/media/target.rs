@@ -13,6 +13,8 @@ pub enum MediaTarget {
     CourseImage(i64),
     /// A teacher's portrait (`image`).
     TeacherImage(i64),
+    /// A home page banner's image (`image`).
+    BannerImage(i64),
 }
 
 /// The two kinds of media, each with its own upload rules.
@@ -162,6 +164,7 @@ impl MediaTarget {
             "section" => Some(Self::SectionVideo(id)),
             "course_image" => Some(Self::CourseImage(id)),
             "teacher_image" => Some(Self::TeacherImage(id)),
+            "banner_image" => Some(Self::BannerImage(id)),
             _ => None,
         }
     }
@@ -170,14 +173,17 @@ impl MediaTarget {
     pub fn kind(self) -> MediaKind {
         match self {
             Self::SectionVideo(_) => MediaKind::Video,
-            Self::CourseImage(_) | Self::TeacherImage(_) => MediaKind::Image,
+            Self::CourseImage(_) | Self::TeacherImage(_) | Self::BannerImage(_) => MediaKind::Image,
         }
     }
 
-    /// The id of the section, course or teacher.
+    /// The id of the section, course, teacher or banner.
     pub fn id(self) -> i64 {
         match self {
-            Self::SectionVideo(id) | Self::CourseImage(id) | Self::TeacherImage(id) => id,
+            Self::SectionVideo(id)
+            | Self::CourseImage(id)
+            | Self::TeacherImage(id)
+            | Self::BannerImage(id) => id,
         }
     }
 
@@ -186,6 +192,7 @@ impl MediaTarget {
             Self::SectionVideo(_) => "sections",
             Self::CourseImage(_) => "courses",
             Self::TeacherImage(_) => "teachers",
+            Self::BannerImage(_) => "banners",
         }
     }
 
@@ -229,6 +236,7 @@ impl MediaTarget {
             "sections" => Some(Self::SectionVideo(id)),
             "courses" => Some(Self::CourseImage(id)),
             "teachers" => Some(Self::TeacherImage(id)),
+            "banners" => Some(Self::BannerImage(id)),
             _ => None,
         }
     }
@@ -240,6 +248,7 @@ impl fmt::Display for MediaTarget {
             Self::SectionVideo(id) => write!(f, "section {id}"),
             Self::CourseImage(id) => write!(f, "course {id} image"),
             Self::TeacherImage(id) => write!(f, "teacher {id} image"),
+            Self::BannerImage(id) => write!(f, "banner {id} image"),
         }
     }
 }
@@ -260,6 +269,14 @@ mod tests {
         assert_eq!(
             MediaTarget::of_key(&image),
             Some(MediaTarget::CourseImage(7))
+        );
+        let banner = MediaTarget::BannerImage(2)
+            .key_for("n", "png")
+            .expect("key");
+        assert_eq!(banner.as_str(), "banners/2/n.png");
+        assert_eq!(
+            MediaTarget::of_key(&banner),
+            Some(MediaTarget::BannerImage(2))
         );
         for other in [
             "videos/1/a.mp4",

@@ -1,6 +1,7 @@
 //! The staff's catalog API under `/api/v1/admin/`: create (`POST /{kind}`), update
 //! (`PATCH`/`PUT /{kind}/{id}`), hide and show (`POST /{kind}/{id}/hide`, `…/show`) and soft
-//! delete (`DELETE /{kind}/{id}`) for teachers, categories, courses, chapters and sections.
+//! delete (`DELETE /{kind}/{id}`) for teachers, categories, courses, chapters, sections and
+//! the home page's banners.
 
 use super::params::json_body;
 use super::{ApiError, envelope};
@@ -8,6 +9,7 @@ use crate::auth::StaffUser;
 use crate::service::admin::{self, Edit, Editable};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
+use luffy_db::banner::BannerRow;
 use luffy_db::catalog::{CategoryRow, ChapterRow, CourseRow, SectionRow, TeacherRow};
 use serde_json::Value;
 
@@ -94,4 +96,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::<CourseRow>(cfg, "courses");
     routes::<ChapterRow>(cfg, "chapters");
     routes::<SectionRow>(cfg, "sections");
+    routes::<BannerRow>(cfg, "banners");
 }

@@ -2,7 +2,6 @@
 
 use super::ApiError;
 use super::course_json::{CategoryJson, ChapterJson, CourseJson};
-use super::envelope;
 use super::params::{QueryParams, page_response};
 use crate::service::media::MediaLinks;
 use crate::state::AppState;
@@ -15,13 +14,16 @@ use luffy_domain::catalog::CourseQuery;
 use luffy_domain::catalog::query::INVALID_CHOICE;
 use std::collections::HashSet;
 
-/// `GET /course/category/`: published categories in display order.
+/// `GET /course/category/`: published categories in display order, under `data` and, for the
+/// edition of the client that reads it, `result`.
 pub async fn categories(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let rows =
         web::block(move || CategoryRow::visible(&mut *luffy_db::connection(&pool)?)).await??;
     let data: Vec<CategoryJson> = rows.into_iter().map(CategoryJson::from).collect();
-    Ok(envelope::ok_data("ok", data))
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "code": super::error::code::OK, "msg": "ok", "data": &data, "result": &data,
+    })))
 }
 
 /// `GET /course/actual/` and `GET /course/search/`: one page of published courses, filtered,

@@ -7,6 +7,7 @@ pub mod course_json;
 pub mod envelope;
 pub mod error;
 mod health;
+mod home;
 mod media;
 mod orders;
 pub mod params;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 |resource| resource.route(web::get().to(catalog::courses)),
             );
         })
+        .service(web::resource("/api/v1/home/banner").route(web::get().to(home::banners)))
         .service(web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)))
         .service(
             web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),

@@ -1,11 +1,13 @@
 //! The staff's catalog edits: one generic flow (parse, write in a transaction, answer the row)
-//! over the five kinds of catalog rows.
+//! over the five kinds of catalog rows and the home page's banners.
 
 use crate::api::ApiError;
 use crate::state::AppState;
 use chrono::NaiveDateTime;
+use luffy_db::banner::BannerRow;
 use luffy_db::catalog::{CategoryRow, ChapterRow, CourseRow, SectionRow, TeacherRow};
 use luffy_db::{DbConnection, DbError, write_transaction};
+use luffy_domain::banner::BannerPatch;
 use luffy_domain::catalog::{CategoryPatch, ChapterPatch, CoursePatch, SectionPatch, TeacherPatch};
 use luffy_domain::{DomainError, Money};
 use serde_json::{Value, json};
@@ -132,7 +134,8 @@ with_show!(
     CategoryPatch,
     CoursePatch,
     ChapterPatch,
-    SectionPatch
+    SectionPatch,
+    BannerPatch
 );
 
 editable!(TeacherRow, TeacherPatch, |row, state| json!({
@@ -172,4 +175,10 @@ editable!(SectionRow, SectionPatch, |row, _state| json!({
     "duration": row.duration, "free_trail": row.free_trail, "orders": row.orders,
     "is_show": row.is_show, "is_delete": row.is_delete,
     "updated_time": time(row.updated_time),
+}));
+
+editable!(BannerRow, BannerPatch, |row, state| json!({
+    "id": row.id, "title": row.title, "image": state.media_url(Some(&row.image)),
+    "link": row.link, "info": row.info, "orders": row.orders, "is_show": row.is_show,
+    "is_delete": row.is_delete, "updated_time": time(row.updated_time),
 }));

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod banners;
 pub mod group_commit;
 pub mod media;
 pub mod orders;

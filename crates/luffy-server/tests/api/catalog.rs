@@ -9,10 +9,12 @@ both_backends! {
         for path in ["/api/v1/course/category/", "/api/v1/course/categories", "/api/v1/course/category"] {
             let (status, body) = app.get_json(path).await;
             assert_eq!(status, 200);
-            assert_eq!(body, json!({"code": 100, "msg": "ok", "data": [
+            let list = json!([
                 {"id": catalog.python, "name": "Python"},
                 {"id": catalog.linux, "name": "Linux"},
-            ]}), "{path}");
+            ]);
+            // Under `data`, and under `result` for the edition of the client that reads that.
+            assert_eq!(body, json!({"code": 100, "msg": "ok", "data": list, "result": list}), "{path}");
         }
     }
 

@@ -11,7 +11,10 @@
 mod helpers;
 mod accounts;
 mod admin;
+mod banners;
 mod catalog;
+mod cors;
+mod demo_media;
 mod fixtures;
 mod health;
 mod media;

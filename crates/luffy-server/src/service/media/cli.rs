@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// Stats looked up at the same time by `verify`.
 const VERIFY_CONCURRENCY: usize = 8;
 
-fn storage(config: &Config) -> Result<Storage, String> {
+/// The configured storage, for a one-shot command.
+pub(crate) fn storage(config: &Config) -> Result<Storage, String> {
     let public_url = config
         .public_url
         .clone()
@@ -23,7 +24,8 @@ fn storage(config: &Config) -> Result<Storage, String> {
     Storage::from_config(config, &public_url, Arc::new(SystemClock)).map_err(|err| err.to_string())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+/// A runtime for a one-shot command's storage calls.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
