@@ -2,7 +2,7 @@
 //! become a grant refunded automatically, and the refund ledger equal to Alipay's — on both
 //! backends, the races across three servers on one database.
 
-use crate::shop::{APP_ID, Shop, post_notify_to};
+use crate::shop::{APP_ID, Shop};
 use alipay_sim::{GatewayFault, GatewayFaultMode, NotifyFault};
 use diesel::prelude::*;
 use luffy_db::orders::Orders;
@@ -91,12 +91,8 @@ shop_tests! {
     async fn one_buyer_gets_one_open_order_per_course_across_servers(shop) {
         let (course, price) = priced_course(&shop, &[]).await;
         let students = shop.students(course);
-        let settings: Vec<(String, String)> = crate::shop::alipay_settings(shop.keys.path(), &shop.running.gateway_url);
-        let borrowed: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let clock = || -> Option<std::sync::Arc<dyn luffy_domain::Clock>> { Some(std::sync::Arc::new(crate::shop::SimTime(shop.sim.clone()))) };
-        let second = shop.app.spawn_replica(&borrowed, clock()).await;
-        let third = shop.app.spawn_replica(&borrowed, clock()).await;
-        let servers = [shop.app.address.clone(), second.address.clone(), third.address.clone()];
+        let replicas = shop.replicas(2).await;
+        let servers = [shop.app.address.clone(), replicas[0].address.clone(), replicas[1].address.clone()];
         let body = json!({"courses": [course], "total_amount": price});
         let answers = futures_util::future::join_all((0..20).map(|i| {
             let request = shop.app.client.post(format!("{}/api/v1/order/pay/", servers[i % 3])).header("authorization", &shop.auth).json(&body);
@@ -301,12 +297,8 @@ shop_tests! {
         let (out_trade_no, _) = shop.buy(linux, "299.50").await;
         shop.sim.deliver_pending().await;
         let staff = staff_auth(&shop).await;
-        let settings: Vec<(String, String)> = crate::shop::alipay_settings(shop.keys.path(), &shop.running.gateway_url);
-        let borrowed: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let clock = || -> Option<std::sync::Arc<dyn luffy_domain::Clock>> { Some(std::sync::Arc::new(crate::shop::SimTime(shop.sim.clone()))) };
-        let second = shop.app.spawn_replica(&borrowed, clock()).await;
-        let third = shop.app.spawn_replica(&borrowed, clock()).await;
-        let servers = [shop.app.address.clone(), second.address.clone(), third.address.clone()];
+        let replicas = shop.replicas(2).await;
+        let servers = [shop.app.address.clone(), replicas[0].address.clone(), replicas[1].address.clone()];
         // Some answers are lost on the way back: those refunds happened at Alipay, but the
         // shop only learns it when it asks again.
         shop.sim.inject_gateway_fault(GatewayFault { method: "alipay.trade.refund".into(), mode: GatewayFaultMode::LostAnswer, times: 3 });
@@ -355,6 +347,5 @@ shop_tests! {
         assert_eq!(shop.stored(&out_trade_no).refunded_amount, order.refunded_amount);
         let view = my_order(&shop, &out_trade_no).await;
         assert_eq!(view["refunds"].as_array().unwrap().len(), ok + unanswered);
-        let _ = (post_notify_to, second.handle, third.handle);
     }
 }

@@ -157,11 +157,8 @@ shop_tests! {
     async fn three_servers_share_one_database_safely(shop) {
         let linux = shop.catalog.linux;
         let students = shop.students(linux);
-        let settings: Vec<(String, String)> = crate::shop::alipay_settings(shop.keys.path(), &shop.running.gateway_url);
-        let borrowed: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let clock = || -> Option<std::sync::Arc<dyn luffy_domain::Clock>> { Some(std::sync::Arc::new(crate::shop::SimTime(shop.sim.clone()))) };
-        let second = shop.app.spawn_replica(&borrowed, clock()).await;
-        let third = shop.app.spawn_replica(&borrowed, clock()).await;
+        let mut replicas = shop.replicas(2).await.into_iter();
+        let (second, third) = (replicas.next().unwrap(), replicas.next().unwrap());
         let servers = [shop.app.address.clone(), second.address.clone(), third.address.clone()];
 
         // The same notify, 20 times at once, spread over the three servers.

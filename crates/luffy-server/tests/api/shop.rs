@@ -214,6 +214,21 @@ impl Shop {
             .encoded
     }
 
+    /// `count` more servers on the shop's database, data dir, simulator and clock.
+    pub async fn replicas(&self, count: usize) -> Vec<crate::helpers::Replica> {
+        let settings = alipay_settings(self.keys.path(), &self.running.gateway_url);
+        let borrowed: Vec<(&str, &str)> = settings
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut replicas = Vec::with_capacity(count);
+        for _ in 0..count {
+            let clock: Arc<dyn luffy_domain::Clock> = Arc::new(SimTime(self.sim.clone()));
+            replicas.push(self.app.spawn_replica(&borrowed, Some(clock)).await);
+        }
+        replicas
+    }
+
     /// Moves both clocks forward.
     pub fn advance(&self, secs: i64) {
         self.sim.advance(chrono::Duration::seconds(secs));
