@@ -54,7 +54,7 @@ cluster-stop:
 # Purchases through nginx while replicas are killed, PostgreSQL restarts and notifies are
 # mangled; then every invariant is checked (exit status non-zero on a violation).
 reliability SECONDS="60":
-    cargo build --release -p luffy-server --bins
+    cargo build --release -p luffy-server -p luffy-reliability --bins
     ./target/release/luffy-reliability --duration {{SECONDS}}
 
 # Everything CI runs.

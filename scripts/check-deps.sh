@@ -27,6 +27,9 @@ for sim in alipay-sim qiniu-sim; do
   check "$sim" luffy-domain luffy-db luffy-server diesel
 done
 
+# The server ships no harness.
+check luffy-server luffy-load luffy-reliability
+
 # The server reaches the simulators only through its `dev-sim` feature.
 if cargo tree -q -p luffy-server --no-default-features -e normal,build --prefix none | awk '{print $1}' | grep -qx -- alipay-sim; then
   echo "dependency rule broken: luffy-server depends on alipay-sim without the dev-sim feature"

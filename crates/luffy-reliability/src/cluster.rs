@@ -63,7 +63,7 @@ impl Cluster {
         };
         if !luffy.exists() {
             return Err(format!(
-                "{} not found: build it first (cargo build --release)",
+                "{} not found: build it first (cargo build -p luffy-server --bins)",
                 luffy.display()
             ));
         }
@@ -253,7 +253,7 @@ impl Cluster {
             .collect();
         let prefix = self.dir.path().join("nginx");
         std::fs::create_dir_all(prefix.join("logs")).map_err(|e| e.to_string())?;
-        let template = include_str!("../../../../../deploy/nginx.conf");
+        let template = include_str!("../../../deploy/nginx.conf");
         let conf = template
             .replace("listen 80;", &format!("listen 127.0.0.1:{port};"))
             .replace("        server 127.0.0.1:8001 max_fails=1 fail_timeout=5s;\n        server 127.0.0.1:8002 max_fails=1 fail_timeout=5s;\n        server 127.0.0.1:8003 max_fails=1 fail_timeout=5s;\n", &upstreams)
