@@ -26,7 +26,10 @@ pub async fn mobile(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let mobile = QueryParams::of(&req).get("mobile").unwrap_or("").to_owned();
+    let mobile = QueryParams::of(&req)
+        .text("mobile")?
+        .unwrap_or("")
+        .to_owned();
     let exists = web::block(move || accounts::mobile_exists(&state, &mobile)).await??;
     if exists {
         Ok(envelope::ok("手机号存在"))
@@ -40,7 +43,10 @@ pub async fn send_sms(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let mobile = QueryParams::of(&req).get("mobile").unwrap_or("").to_owned();
+    let mobile = QueryParams::of(&req)
+        .text("mobile")?
+        .unwrap_or("")
+        .to_owned();
     let client = client(&state, &req);
     web::block(move || accounts::send_sms(&state, &client, &mobile)).await??;
     Ok(envelope::ok("发送短信成功"))

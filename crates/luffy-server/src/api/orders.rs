@@ -151,7 +151,7 @@ async fn second_check(
 ) -> Result<HttpResponse, ApiError> {
     let client = client_addr(&req, &state.config.trusted_proxies);
     let out_trade_no = QueryParams::of(&req)
-        .get("out_trade_no")
+        .text("out_trade_no")?
         .unwrap_or("")
         .to_owned();
     if out_trade_no.is_empty() {
@@ -191,6 +191,15 @@ async fn second_check(
             ))
         }
     }
+}
+
+/// The order number of a path: one that cannot be an order number (a control character, a
+/// slash, …) names no order.
+fn order_number(path: web::Path<String>) -> Result<String, ApiError> {
+    let text = path.into_inner();
+    luffy_domain::order::OutTradeNo::parse(&text)
+        .map(|_| text)
+        .map_err(|_| ApiError::NotFound("order".into()))
 }
 
 /// `GET /order/?page=&page_size=`: the buyer's own orders, newest first.
@@ -238,7 +247,7 @@ async fn my_order(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let out_trade_no = path.into_inner();
+    let out_trade_no = order_number(path)?;
     let body = with_db(&state, move |conn, _| {
         let order = Orders::by_out_trade_no(conn, &out_trade_no)?
             .filter(|order| order.user_id == user.id)
@@ -257,7 +266,7 @@ async fn cancel_order(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let status =
-        crate::service::orders::reconcile::cancel(&state, user.id, path.into_inner()).await?;
+        crate::service::orders::reconcile::cancel(&state, user.id, order_number(path)?).await?;
     Ok(envelope::ok_data("ok", json!({"status": status.as_str()})))
 }
 
@@ -289,7 +298,7 @@ async fn admin_refund(
         })?;
     let done = refund::refund(
         &state,
-        path.into_inner(),
+        order_number(path)?,
         body.amount,
         out_request_no,
         body.reason,

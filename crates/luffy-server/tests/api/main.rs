@@ -26,3 +26,4 @@ mod offline_purchase;
 mod order_faults;
 mod orders;
 mod search;
+mod text_input;
