@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod commands;
 pub mod config;
+pub mod http_policy;
 pub mod secrets;
 pub mod service;
 pub mod startup;

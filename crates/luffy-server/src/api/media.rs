@@ -3,7 +3,7 @@
 //! files with range requests.
 
 use super::params::json_body;
-use super::{ApiError, envelope};
+use super::{ApiError, GET, POST, allow, envelope};
 use crate::auth::StaffUser;
 use crate::service::media::{self, upload_error};
 use crate::state::AppState;
@@ -185,14 +185,22 @@ async fn file(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
 
 /// Registers the media routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    cfg.service(allow(
         web::resource("/api/v1/admin/media/upload-token").route(web::post().to(upload_token)),
-    )
-    .service(web::resource("/api/v1/media/callback").route(web::post().to(callback)))
-    .service(web::resource("/api/v1/media/upload").route(web::post().to(upload)))
-    .service(
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/media/callback").route(web::post().to(callback)),
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/media/upload").route(web::post().to(upload)),
+        POST,
+    ))
+    .service(allow(
         web::resource("/media/{key:.+}")
             .route(web::get().to(file))
             .route(web::head().to(file)),
-    );
+        GET,
+    ));
 }
