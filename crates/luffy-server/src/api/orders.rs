@@ -1,7 +1,7 @@
 //! Orders: create and pay, Alipay's notify, the front end's second check, my orders, refunds.
 
 use super::params::{QueryParams, json_body, page_response};
-use super::{ApiError, aliases, envelope};
+use super::{ApiError, GET, POST, aliases, allow, envelope};
 use crate::auth::{AuthUser, StaffUser};
 use crate::client_addr::client_addr;
 use crate::service::orders::create::{PayRequest, create_order};
@@ -32,29 +32,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     aliases(
         cfg,
         &["/api/v1/order/pay", "/api/v1/order/alipay"],
-        |resource| resource.route(web::post().to(pay)),
+        |resource| allow(resource.route(web::post().to(pay)), POST),
     );
     aliases(
         cfg,
         &["/api/v1/order/success", "/api/v1/order/pay/success"],
         |resource| {
-            resource
-                .route(web::post().to(notify))
-                .route(web::get().to(second_check))
+            allow(
+                resource
+                    .app_data(web::PayloadConfig::new(
+                        crate::service::orders::notify::NOTIFY_BODY_LIMIT,
+                    ))
+                    .route(web::post().to(notify))
+                    .route(web::get().to(second_check)),
+                "GET, HEAD, POST",
+            )
         },
     );
     aliases(cfg, &["/api/v1/order", "/api/v1/order/list"], |resource| {
-        resource.route(web::get().to(my_orders))
+        allow(resource.route(web::get().to(my_orders)), GET)
     });
-    cfg.service(
+    cfg.service(allow(
         web::resource("/api/v1/order/{out_trade_no}/cancel").route(web::post().to(cancel_order)),
-    )
-    .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
-    .service(
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)),
+        GET,
+    ))
+    .service(allow(
         web::resource("/api/v1/admin/orders/{out_trade_no}/refund")
             .route(web::post().to(admin_refund)),
-    )
-    .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
+        POST,
+    ))
+    .service(allow(
+        web::resource("/pay/success").route(web::get().to(pay_success_page)),
+        GET,
+    ));
 }
 
 /// `GET /pay/success`: where Alipay sends the browser back. The original Vue client serves this
@@ -74,17 +88,7 @@ struct PayBody {
 }
 
 fn course_ids(value: &Value) -> Result<Vec<i64>, ApiError> {
-    let invalid = || ApiError::rejected("courses: must be a list of course ids");
-    value
-        .as_array()
-        .ok_or_else(invalid)?
-        .iter()
-        .map(|item| match item {
-            Value::Number(n) => n.as_i64().ok_or_else(invalid),
-            Value::String(s) => s.trim().parse().map_err(|_| invalid()),
-            _ => Err(invalid()),
-        })
-        .collect()
+    luffy_domain::order::cart_course_ids(value).map_err(|err| ApiError::rejected(err.to_string()))
 }
 
 /// `POST /order/pay/`: `{courses, total_amount, pay_type?}` → `{code:100, pay_url}`.

@@ -24,6 +24,7 @@ mod shop;
 mod group_commit;
 mod offline_purchase;
 mod order_faults;
+mod order_limits;
 mod orders;
 mod search;
 mod text_input;

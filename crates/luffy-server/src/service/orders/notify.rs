@@ -25,6 +25,14 @@ pub const BAD_SIGNATURE_RULE: ThrottleRule = ThrottleRule {
     window_secs: 60,
 };
 
+/// The largest notify body accepted; real notifies are under 4 KiB. Larger ones are refused
+/// with 413 before they are read.
+pub const NOTIFY_BODY_LIMIT: usize = 8 * 1024;
+
+/// How much of a body that fails verification the audit trail keeps, with its SHA-256 digest
+/// and length.
+pub const UNVERIFIED_PREFIX_BYTES: usize = 2 * 1024;
+
 /// What to answer Alipay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotifyAnswer {
@@ -42,16 +50,17 @@ pub async fn handle_notify(
     body: web::Bytes,
     client: String,
 ) -> Result<NotifyAnswer, ApiError> {
-    let raw = String::from_utf8_lossy(&body).into_owned();
     match state.payments.verify_notify(&body) {
         Ok(notice) => {
+            let raw = String::from_utf8_lossy(&body).into_owned();
             with_db_tx(state, move |conn, state| {
                 apply_verified(conn, state, &notice, raw, client)
             })
             .await
         }
         Err(err) => {
-            let reason = err.to_string();
+            let (raw, digest) = unverified_evidence(&body);
+            let reason = format!("{err}; {digest}");
             with_db(state, move |conn, state| {
                 let now = state.clock.now();
                 let throttle = Throttle {
@@ -125,23 +134,42 @@ fn apply_verified(
                 "duplicate"
             }
         }
-        None => settle(conn, state, &order, notice)?,
+        None => match settle(conn, state, &order, notice)? {
+            Some(outcome) => outcome,
+            None => {
+                record(
+                    conn,
+                    state,
+                    &client,
+                    Some(notice),
+                    &raw,
+                    "mismatch",
+                    Some(format!(
+                        "trade_no {} already belongs to another order",
+                        notice.trade_no
+                    )),
+                )?;
+                return Ok(NotifyAnswer::Failed);
+            }
+        },
     };
     record(conn, state, &client, Some(notice), &raw, outcome, None)?;
     Ok(NotifyAnswer::Success)
 }
 
-/// Applies a payment notify; returns the audit outcome.
+/// Applies a payment notify; returns the audit outcome, or `None` when the notify's trade
+/// number already belongs to another order (nothing changed: the payment's savepoint is rolled
+/// back).
 fn settle(
     conn: &mut DbConnection,
     state: &AppState,
     order: &OrderRow,
     notice: &Notification,
-) -> Result<&'static str, ApiError> {
+) -> Result<Option<&'static str>, ApiError> {
     let reported = crate::adapters::alipay::reported(notice.trade_status);
     match settle_payment(order.status(), reported) {
-        PaymentSettlement::NotPaid => Ok("ignored"),
-        PaymentSettlement::AlreadyPaid => Ok("duplicate"),
+        PaymentSettlement::NotPaid => Ok(Some("ignored")),
+        PaymentSettlement::AlreadyPaid => Ok(Some("duplicate")),
         PaymentSettlement::MarkPaid { .. } => {
             let now = state.clock.now().naive_utc();
             let pay_time = notice
@@ -154,11 +182,36 @@ fn settle(
                 buyer_id: notice.buyer_id.clone(),
                 pay_time,
             };
-            Ok(super::payment_outcome(Orders::mark_paid(
-                conn, order, &facts, now,
-            )?))
+            // The payment runs in a savepoint; its only unique key that another order can hold is
+            // the trade number (grants are unique per order and course, and the conditional
+            // update lets one notify per order through).
+            match Orders::mark_paid(conn, order, &facts, now) {
+                Ok(applied) => Ok(Some(super::payment_outcome(applied))),
+                Err(err) if err.is_unique_violation() => Ok(None),
+                Err(err) => Err(err.into()),
+            }
         }
     }
+}
+
+/// What the audit trail keeps of a body that failed verification: its first
+/// [`UNVERIFIED_PREFIX_BYTES`] (cut at a character boundary) and a line with its length and
+/// SHA-256 digest.
+fn unverified_evidence(body: &[u8]) -> (String, String) {
+    use sha2::Digest;
+    let text = String::from_utf8_lossy(&body[..body.len().min(UNVERIFIED_PREFIX_BYTES)]);
+    let mut prefix = text.into_owned();
+    if body.len() > UNVERIFIED_PREFIX_BYTES {
+        // A cut through a multi-byte character shows as one replacement character; drop it.
+        if prefix.ends_with('\u{fffd}') {
+            prefix.pop();
+        }
+    }
+    let digest: String = sha2::Sha256::digest(body)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    (prefix, format!("{} bytes, sha256 {digest}", body.len()))
 }
 
 fn record(
