@@ -8,4 +8,4 @@ mod throttle;
 pub use credentials::{Email, LoginName, Mobile, PlainPassword, SmsCode, Username};
 pub use password::{PasswordHasher, PasswordParams};
 pub use sms::{SMS_CODE_ATTEMPTS, SMS_CODE_TTL_SECS, SmsError, SmsSender};
-pub use throttle::{Throttle, ThrottleRule};
+pub use throttle::{Throttle, ThrottleRule, account_key};

@@ -30,7 +30,8 @@ pub async fn mobile(
         .text("mobile")?
         .unwrap_or("")
         .to_owned();
-    let exists = web::block(move || accounts::mobile_exists(&state, &mobile)).await??;
+    let client = client(&state, &req);
+    let exists = web::block(move || accounts::mobile_exists(&state, &client, &mobile)).await??;
     if exists {
         Ok(envelope::ok("手机号存在"))
     } else {

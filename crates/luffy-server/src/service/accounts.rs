@@ -11,6 +11,7 @@ use luffy_db::account::{DEFAULT_ICON, NewUser, SmsCodes, Throttles, UserRow};
 use luffy_db::{DbConnection, DbError, write_transaction};
 use luffy_domain::account::{
     LoginName, Mobile, PlainPassword, SMS_CODE_TTL_SECS, SmsCode, Throttle, ThrottleRule,
+    account_key,
 };
 use rand::{Rng, RngCore};
 
@@ -71,18 +72,16 @@ pub fn password_login(
     password: &str,
 ) -> Result<LoginSuccess, ApiError> {
     let mut conn = luffy_db::connection(&state.pool)?;
-    let name = LoginName::parse(name).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
     throttle(
         state,
         &mut conn,
-        &[
-            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
-            Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, name.throttle_key()),
-        ],
+        &[Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client)],
     )?;
+    let name = LoginName::parse(name).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
+    let user = UserRow::by_login(&mut conn, &name)?;
+    throttle(state, &mut conn, &[login_throttle(user.as_ref(), &name)])?;
     let password =
         PlainPassword::for_login(password).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
-    let user = UserRow::by_login(&mut conn, &name)?;
     let Some(user) = user.filter(|user| user.is_active) else {
         // Spend the same effort as a real check, so timing does not tell who has an account.
         let _ = state.hasher.hash(password.expose(), &[0; 16]);
@@ -92,6 +91,15 @@ pub fn password_login(
         return Err(ApiError::rejected(BAD_CREDENTIALS));
     }
     login_success(state, &mut conn, &user)
+}
+
+/// The per-account limit of a login: counted under the account, whichever of its names was
+/// typed, or under the name when it designates no account.
+fn login_throttle(user: Option<&UserRow>, name: &LoginName) -> Throttle {
+    match user {
+        Some(user) => Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, account_key(user.id)),
+        None => Throttle::new(ThrottleRule::LOGIN_PER_UNKNOWN_NAME, name.throttle_key()),
+    }
 }
 
 /// How using an SMS code went; wrong guesses are committed, so they are outcomes, not errors.
@@ -113,13 +121,16 @@ pub fn sms_login(
     throttle(
         state,
         &mut conn,
-        &[
-            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
-            Throttle::new(
-                ThrottleRule::LOGIN_PER_ACCOUNT,
-                format!("mobile:{}", mobile.as_str()),
-            ),
-        ],
+        &[Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client)],
+    )?;
+    let known = UserRow::by_mobile(&mut conn, &mobile)?;
+    throttle(
+        state,
+        &mut conn,
+        &[login_throttle(
+            known.as_ref(),
+            &LoginName::Mobile(mobile.clone()),
+        )],
     )?;
     let code = SmsCode::parse(code)?;
     let now = state.clock.now();
@@ -228,11 +239,20 @@ pub fn send_sms(state: &AppState, client: &str, mobile: &str) -> Result<(), ApiE
     })
 }
 
-/// `mobile`: whether an account uses this mobile.
-pub fn mobile_exists(state: &AppState, mobile: &str) -> Result<bool, ApiError> {
+/// `mobile`: whether an account uses this mobile, throttled per client address (it tells
+/// who has an account).
+pub fn mobile_exists(state: &AppState, client: &str, mobile: &str) -> Result<bool, ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    throttle(
+        state,
+        &mut conn,
+        &[Throttle::new(
+            ThrottleRule::MOBILE_CHECK_PER_ADDRESS,
+            client,
+        )],
+    )?;
     let Ok(mobile) = Mobile::parse(mobile) else {
         return Ok(false);
     };
-    let mut conn = luffy_db::connection(&state.pool)?;
     Ok(UserRow::mobile_taken(&mut conn, &mobile)?)
 }

@@ -28,3 +28,4 @@ mod order_limits;
 mod orders;
 mod search;
 mod text_input;
+mod throttles;
