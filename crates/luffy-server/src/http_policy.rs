@@ -1,5 +1,5 @@
-//! What every response of the server shares, whatever answered it: `HEAD` served wherever
-//! `GET` is, security headers on every response (and a strict CSP on HTML pages), and the JSON
+//! What every request and response of the server shares, whatever answers it: a deadline on
+//! the request body ([`crate::body_deadline`]), `HEAD` served wherever `GET` is, security headers on every response (and a strict CSP on HTML pages), and the JSON
 //! envelope `{"code","msg"}` for failures that actix itself produced (a body over its limit, a
 //! path parameter that does not parse, a malformed request).
 
@@ -35,8 +35,16 @@ pub async fn apply(
     {
         req.head_mut().method = Method::GET;
     }
+    let timeout = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|state| std::time::Duration::from_secs(state.config.body_timeout_secs));
+    let timed_out = timeout.and_then(|timeout| crate::body_deadline::guard(&mut req, timeout));
     let res = next.call(req).await?.map_into_boxed_body();
-    let mut res = envelope_foreign_error(res);
+    let mut res = if timed_out.is_some_and(|flag| flag.get()) {
+        body_timed_out(res)
+    } else {
+        envelope_foreign_error(res)
+    };
     let headers = res.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -59,6 +67,22 @@ pub async fn apply(
         );
     }
     Ok(res)
+}
+
+/// A request whose body missed its deadline: 408 with the envelope, and the connection closed
+/// (the rest of the body is never read).
+fn body_timed_out(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    log::warn!(
+        "request body of {} {} did not arrive in time",
+        res.request().method(),
+        res.request().path()
+    );
+    let mut response = HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
+        .json(json!({ "code": code::REJECTED, "msg": "请求超时" }));
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    res.into_response(response)
 }
 
 /// A failure answered by actix rather than by a handler (its error is not an

@@ -3,6 +3,7 @@
 pub mod adapters;
 pub mod api;
 pub mod auth;
+pub mod body_deadline;
 pub mod client_addr;
 pub mod commands;
 pub mod config;

@@ -27,5 +27,6 @@ mod order_faults;
 mod order_limits;
 mod orders;
 mod search;
+mod slow_bodies;
 mod text_input;
 mod throttles;
