@@ -68,6 +68,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(allow(
         web::resource("/pay/success").route(web::get().to(pay_success_page)),
         GET,
+    ))
+    .service(allow(
+        web::resource("/pay/success.js").route(web::get().to(pay_success_script)),
+        GET,
+    ))
+    .service(allow(
+        web::resource("/pay/success.css").route(web::get().to(pay_success_style)),
+        GET,
     ));
 }
 
@@ -77,6 +85,22 @@ async fn pay_success_page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(include_str!("pages/pay_success.html"))
+}
+
+/// The script of the pay result page (the page's CSP allows no inline script).
+async fn pay_success_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("pages/pay_success.js"))
+}
+
+/// The style sheet of the pay result page.
+async fn pay_success_style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("pages/pay_success.css"))
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@ mod admin;
 mod catalog;
 mod fixtures;
 mod health;
+mod http_surface;
 mod media;
 #[macro_use]
 mod studio;
