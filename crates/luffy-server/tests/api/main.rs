@@ -19,6 +19,7 @@ mod media;
 #[macro_use]
 mod studio;
 mod media_cli;
+mod media_guards;
 mod media_uploads;
 #[macro_use]
 mod shop;
