@@ -32,6 +32,10 @@ pub struct Claims {
     pub exp: i64,
     /// The email, or empty.
     pub email: String,
+    /// The user's token version when the token was issued; tokens of an older version are
+    /// revoked. Tokens without it (issued before versions existed) count as version 0.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// The HS256 keys and the token lifetime.
@@ -67,6 +71,7 @@ impl JwtKeys {
             username: user.username.clone(),
             exp: now.saturating_add(self.ttl_secs),
             email: user.email.clone().unwrap_or_default(),
+            ver: user.token_version,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|err| ApiError::Internal(format!("cannot sign a token: {err}")))
@@ -108,6 +113,22 @@ pub fn viewer_id(state: &AppState, req: &HttpRequest) -> Option<i64> {
     state.jwt.verify(token).ok().map(|claims| claims.user_id)
 }
 
+/// Checks that the token of `claims` is not revoked and its user still active: one read by
+/// primary key, for handlers that verify the token themselves.
+pub async fn check_not_revoked(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
+    let pool = state.pool.clone();
+    let id = claims.user_id;
+    let found = web::block(move || {
+        let mut conn = luffy_db::connection(&pool)?;
+        UserRow::token_state(&mut conn, id)
+    })
+    .await??;
+    match found {
+        Some((true, version)) if version == claims.ver => Ok(()),
+        _ => Err(ApiError::rejected(FAILED)),
+    }
+}
+
 /// A logged-in, active user. Use it as a handler argument to require a login.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthUser {
@@ -139,7 +160,7 @@ async fn authenticate(
     })
     .await??;
     match user {
-        Some(user) if user.is_active => Ok(AuthUser {
+        Some(user) if user.is_active && user.token_version == claims.ver => Ok(AuthUser {
             id: user.id,
             username: user.username,
             is_staff: user.is_staff,

@@ -2,6 +2,7 @@
 
 use super::params::{QueryParams, json_body};
 use super::{ApiError, envelope};
+use crate::auth::AuthUser;
 use crate::client_addr::client_addr;
 use crate::service::accounts::{self, LoginSuccess};
 use crate::state::AppState;
@@ -114,4 +115,43 @@ pub async fn mobile_register(
     })
     .await??;
     Ok(envelope::ok("注册成功"))
+}
+
+/// `POST /user/user/logout/` (JWT): every token of the user issued so far stops working.
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    web::block(move || accounts::logout(&state, user.id)).await??;
+    Ok(envelope::ok("已退出登录"))
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    old_password: String,
+    new_password: String,
+}
+
+/// `POST /user/user/password/` (JWT) `{old_password, new_password}`: earlier tokens stop
+/// working; answers a fresh token like a login.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form: PasswordChange = json_body(&body)?;
+    let client = client(&state, &req);
+    let success = web::block(move || {
+        accounts::change_password(
+            &state,
+            &client,
+            user.id,
+            &form.old_password,
+            &form.new_password,
+        )
+    })
+    .await??;
+    let mut extra = Map::new();
+    extra.insert("token".into(), json!(success.token));
+    extra.insert("username".into(), json!(success.username));
+    extra.insert("icon".into(), json!(success.icon));
+    Ok(envelope::ok_with("密码修改成功", extra))
 }

@@ -73,6 +73,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(accounts::mobile_register)),
         POST,
     ))
+    .service(allow(
+        web::resource("/api/v1/user/user/logout").route(web::post().to(accounts::logout)),
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/user/user/password")
+            .route(web::post().to(accounts::change_password)),
+        POST,
+    ))
     // Patterns with parameters cost a regex match for every request that reaches them:
     // the busiest routes come first.
     .configure(orders::configure)

@@ -117,8 +117,8 @@ fn course_ids(value: &Value) -> Result<Vec<i64>, ApiError> {
 
 /// `POST /order/pay/`: `{courses, total_amount, pay_type?}` → `{code:100, pay_url}`.
 ///
-/// The token is verified here and the user is checked inside the order's own unit of database
-/// work, so creating an order costs one trip to the blocking pool, not two.
+/// The token is verified here; its version (revocation) is checked with one read by primary
+/// key, and the user's being active again inside the order's own unit of database work.
 async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -137,6 +137,8 @@ async fn pay(
         .ok_or_else(|| ApiError::rejected(crate::auth::NOT_PROVIDED))?;
     let claims = state.jwt.verify(token)?;
     let body: PayBody = json_body(&body)?;
+    // A logged-out or password-changed token is refused before anything is priced.
+    crate::auth::check_not_revoked(&state, &claims).await?;
     let request = PayRequest {
         courses: course_ids(&body.courses)?,
         total_amount: match body.total_amount {

@@ -11,7 +11,7 @@ use luffy_db::account::{DEFAULT_ICON, NewUser, SmsCodes, Throttles, UserRow};
 use luffy_db::{DbConnection, DbError, write_transaction};
 use luffy_domain::account::{
     LoginName, Mobile, PlainPassword, SMS_CODE_TTL_SECS, SmsCode, Throttle, ThrottleRule,
-    account_key,
+    account_key, check_new_password,
 };
 use rand::{Rng, RngCore};
 
@@ -20,6 +20,7 @@ const BAD_CREDENTIALS: &str = "用户名或密码错误";
 const BAD_CODE: &str = "验证码错误";
 const NOT_REGISTERED: &str = "该手机号未注册";
 const ALREADY_REGISTERED: &str = "该手机号已注册";
+const WRONG_PASSWORD: &str = "原密码错误";
 
 /// What a successful login answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +165,8 @@ pub fn register(
     let mobile = Mobile::parse(mobile)?;
     let code = SmsCode::parse(code)?;
     let password = PlainPassword::parse(password)?;
+    // The username is the mobile.
+    check_new_password(password.expose(), &[mobile.as_str()])?;
     let mut conn = luffy_db::connection(&state.pool)?;
     throttle(
         state,
@@ -255,4 +258,60 @@ pub fn mobile_exists(state: &AppState, client: &str, mobile: &str) -> Result<boo
         return Ok(false);
     };
     Ok(UserRow::mobile_taken(&mut conn, &mobile)?)
+}
+
+/// `logout`: every token of the user issued so far stops working.
+pub fn logout(state: &AppState, user_id: i64) -> Result<(), ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    UserRow::revoke_tokens(&mut conn, user_id)?;
+    Ok(())
+}
+
+/// `password`: a new password for a logged-in user who knows the current one. Every earlier
+/// token stops working; the answer carries a fresh one. Guesses of the current password count
+/// against the account's login limit.
+pub fn change_password(
+    state: &AppState,
+    client: &str,
+    user_id: i64,
+    old_password: &str,
+    new_password: &str,
+) -> Result<LoginSuccess, ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    throttle(
+        state,
+        &mut conn,
+        &[
+            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
+            Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, account_key(user_id)),
+        ],
+    )?;
+    let user = UserRow::by_id(&mut conn, user_id)?
+        .filter(|user| user.is_active)
+        .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
+    let old =
+        PlainPassword::for_login(old_password).map_err(|_| ApiError::rejected(WRONG_PASSWORD))?;
+    if !state.hasher.verify(old.expose(), &user.password_hash) {
+        return Err(ApiError::rejected(WRONG_PASSWORD));
+    }
+    let new = PlainPassword::parse(new_password)?;
+    let mut identities = vec![user.username.as_str()];
+    identities.extend(user.mobile.as_deref());
+    check_new_password(new.expose(), &identities)?;
+    if new.expose() == old.expose() {
+        return Err(ApiError::rejected("新密码不能与原密码相同"));
+    }
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let hash = state
+        .hasher
+        .hash(new.expose(), &salt)
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    if !UserRow::change_password(&mut conn, user.id, &user.password_hash, &hash)? {
+        // Changed meanwhile by another request: that one won.
+        return Err(ApiError::rejected(crate::auth::FAILED));
+    }
+    let user = UserRow::by_id(&mut conn, user.id)?
+        .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
+    login_success(state, &mut conn, &user)
 }

@@ -32,3 +32,4 @@ mod search;
 mod slow_bodies;
 mod text_input;
 mod throttles;
+mod tokens;
