@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 /// A server whose clock is fixed at the start of a ten-minute window.
 async fn spawn_fixed(backend: TestBackend) -> Option<TestApp> {
-    let start = chrono::DateTime::from_timestamp(1_800_000_000 - 1_800_000_000 % 600, 0).unwrap();
+    // A multiple of 600 seconds: the start of a ten-minute (and a five-minute) window.
+    let start = chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap();
     spawn_app_full(
         backend,
         &[],
