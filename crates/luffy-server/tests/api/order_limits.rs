@@ -54,6 +54,7 @@ shop_tests! {
         assert_eq!(shop.post_notify(&forged).await, (200, "failed".to_owned()));
         let (raw, detail): (String, Option<String>) = luffy_payment_event::table
             .filter(luffy_payment_event::outcome.eq("bad_signature"))
+            .order(luffy_payment_event::id)
             .select((luffy_payment_event::raw, luffy_payment_event::detail))
             .first(&mut shop.app.db())
             .unwrap();
@@ -63,6 +64,15 @@ shop_tests! {
         let detail = detail.unwrap();
         assert!(detail.contains(&digest), "{detail}");
         assert!(detail.contains(&format!("{} bytes", forged.len())), "{detail}");
+        // A raw NUL byte in a body is audited too (PostgreSQL stores no NUL in text).
+        let (status, text) = shop.post_notify(&format!("{forged}\u{0}&x=\u{0}")).await;
+        assert_eq!((status, text.as_str()), (200, "failed"));
+        let bad: i64 = luffy_payment_event::table
+            .filter(luffy_payment_event::outcome.eq("bad_signature"))
+            .count()
+            .get_result(&mut shop.app.db())
+            .unwrap();
+        assert_eq!(bad, 2);
         // The real notify still gets through, and is kept whole.
         assert_eq!(shop.post_notify(&valid).await, (200, "success".to_owned()));
         assert_eq!(shop.stored(&out_trade_no).status(), OrderStatus::Paid);

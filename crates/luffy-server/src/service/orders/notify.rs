@@ -52,7 +52,7 @@ pub async fn handle_notify(
 ) -> Result<NotifyAnswer, ApiError> {
     match state.payments.verify_notify(&body) {
         Ok(notice) => {
-            let raw = String::from_utf8_lossy(&body).into_owned();
+            let raw = storable(&String::from_utf8_lossy(&body));
             with_db_tx(state, move |conn, state| {
                 apply_verified(conn, state, &notice, raw, client)
             })
@@ -60,7 +60,7 @@ pub async fn handle_notify(
         }
         Err(err) => {
             let (raw, digest) = unverified_evidence(&body);
-            let reason = format!("{err}; {digest}");
+            let reason = storable(&format!("{err}; {digest}"));
             with_db(state, move |conn, state| {
                 let now = state.clock.now();
                 let throttle = Throttle {
@@ -211,7 +211,15 @@ fn unverified_evidence(body: &[u8]) -> (String, String) {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect();
-    (prefix, format!("{} bytes, sha256 {digest}", body.len()))
+    (
+        storable(&prefix),
+        format!("{} bytes, sha256 {digest}", body.len()),
+    )
+}
+
+/// `text` as the audit trail can store it on every backend (PostgreSQL refuses NUL in text).
+fn storable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
 }
 
 fn record(
