@@ -105,12 +105,36 @@ pub fn token_from_header(value: Option<&str>) -> Result<Option<&str>, ApiError> 
     }
 }
 
-/// The user id of a valid login token in the request, if any: public pages that show more to
-/// logged-in users use it; a missing or bad token just means an anonymous visitor.
-pub fn viewer_id(state: &AppState, req: &HttpRequest) -> Option<i64> {
+/// The claims of a valid login token in the request, if any: public pages that show more to
+/// logged-in users use it; a missing or bad token just means an anonymous visitor. The token's
+/// version is not checked here: callers check it with [`Viewer::is_current`] in their own unit
+/// of database work.
+pub fn viewer(state: &AppState, req: &HttpRequest) -> Option<Viewer> {
     let header = header_of(req).ok()??;
     let token = token_from_header(Some(&header)).ok()??;
-    state.jwt.verify(token).ok().map(|claims| claims.user_id)
+    state.jwt.verify(token).ok().map(|claims| Viewer {
+        user_id: claims.user_id,
+        token_version: claims.ver,
+    })
+}
+
+/// Who a valid (signed, unexpired) token says is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user's id.
+    pub user_id: i64,
+    /// The version the token was issued under.
+    pub token_version: i64,
+}
+
+impl Viewer {
+    /// Whether the token is not revoked and its user still active (one read by primary key).
+    pub fn is_current(&self, conn: &mut luffy_db::DbConnection) -> Result<bool, ApiError> {
+        Ok(matches!(
+            UserRow::token_state(conn, self.user_id)?,
+            Some((true, version)) if version == self.token_version
+        ))
+    }
 }
 
 /// Checks that the token of `claims` is not revoked and its user still active: one read by

@@ -252,6 +252,15 @@ both_storages! {
         let fresh = studio.visible_link(paid, Some(&studio.buyer)).await.expect("fresh link");
         assert_ne!(fresh, owned);
         assert_eq!(studio.fetch(&fresh).await, (200, paid_bytes));
+
+        // Once the buyer logs out, the old token shows no more than an anonymous visitor sees.
+        let (_, body) = studio
+            .app
+            .send_json(reqwest::Method::POST, "/api/v1/user/user/logout/", &json!({}), Some(&studio.buyer))
+            .await;
+        assert_eq!(body["code"], 100, "{body}");
+        assert_eq!(studio.visible_link(paid, Some(&studio.buyer)).await, None, "revoked token");
+        assert!(studio.visible_link(free, Some(&studio.buyer)).await.is_some());
     }
 }
 
