@@ -221,15 +221,7 @@ impl LocalStorage {
                 };
                 let temp = temp.clone();
                 let root = self.root.clone();
-                blocking(move || {
-                    if let Some(parent) = destination.parent() {
-                        std::fs::create_dir_all(parent)?;
-                    }
-                    // Checked again once the folders exist, in case one was swapped meanwhile.
-                    no_symlink_below(&root, &destination)?;
-                    place(&temp, &destination, &object)
-                })
-                .await
+                blocking(move || place_within(&root, &temp, &destination, &object)).await
             }
             Err(err) => Err(err),
         };
@@ -304,7 +296,7 @@ impl LocalStorage {
             etag: actual,
             mime: mime.to_owned(),
         };
-        let placed = place(&partial, &self.path_of(key), &object);
+        let placed = place_within(&self.root, &partial, &self.contained_path(key)?, &object);
         let _ = std::fs::remove_file(&partial);
         placed
     }
@@ -334,6 +326,21 @@ fn no_symlink_below(root: &Path, path: &Path) -> Result<(), StorageError> {
         }
     }
     Ok(())
+}
+
+/// [`place`], once the folders of `destination` exist and none of them below `root` is a
+/// symbolic link (checked again here, in case one was swapped in meanwhile).
+fn place_within(
+    root: &Path,
+    temp: &Path,
+    destination: &Path,
+    object: &StoredObject,
+) -> Result<StoredObject, StorageError> {
+    if let Some(parent) = destination.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    no_symlink_below(root, destination)?;
+    place(temp, destination, object)
 }
 
 fn place(
