@@ -1,7 +1,7 @@
 //! Accounts: the mobile check, SMS codes, registration and the two logins.
 
 use super::params::{QueryParams, json_body};
-use super::{ApiError, envelope};
+use super::{ApiError, GET, POST, allow, envelope};
 use crate::auth::AuthUser;
 use crate::client_addr::client_addr;
 use crate::service::accounts::{self, LoginSuccess};
@@ -9,6 +9,38 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Map, json};
+
+/// Registers the account routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let routes: [(&str, actix_web::Route, &'static str); 7] = [
+        ("/api/v1/user/user/mobile", web::get().to(mobile), GET),
+        ("/api/v1/user/user/send_sms", web::get().to(send_sms), GET),
+        (
+            "/api/v1/user/user/mul_login",
+            web::post().to(mul_login),
+            POST,
+        ),
+        (
+            "/api/v1/user/user/mobile_login",
+            web::post().to(mobile_login),
+            POST,
+        ),
+        (
+            "/api/v1/user/user/mobile_register",
+            web::post().to(mobile_register),
+            POST,
+        ),
+        ("/api/v1/user/user/logout", web::post().to(logout), POST),
+        (
+            "/api/v1/user/user/password",
+            web::post().to(change_password),
+            POST,
+        ),
+    ];
+    for (path, route, methods) in routes {
+        cfg.service(allow(web::resource(path).route(route), methods));
+    }
+}
 
 fn client(state: &AppState, req: &HttpRequest) -> String {
     client_addr(req, &state.config.trusted_proxies)

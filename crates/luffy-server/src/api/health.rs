@@ -5,6 +5,14 @@ use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+/// The `/healthz` resource.
+pub fn resource() -> actix_web::Resource {
+    super::allow(
+        web::resource("/healthz").route(web::get().to(healthz)),
+        super::GET,
+    )
+}
+
 /// Runs `SELECT 1` on a pooled connection.
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();

@@ -24,80 +24,47 @@ use actix_web::web;
 /// from incoming requests, so `/x/` and `/x` are both served. Aliases of other editions of the
 /// original client are served as well.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(allow(
-        web::resource("/healthz").route(web::get().to(health::healthz)),
-        GET,
-    ))
-    .configure(|cfg| {
-        aliases(
-            cfg,
-            &["/api/v1/course/category", "/api/v1/course/categories"],
-            |resource| allow(resource.route(web::get().to(catalog::categories)), GET),
-        );
-        aliases(
-            cfg,
-            &["/api/v1/course/chapter", "/api/v1/course/chapters"],
-            |resource| allow(resource.route(web::get().to(catalog::chapters)), GET),
-        );
-        aliases(
-            cfg,
-            &[
-                "/api/v1/course/search",
-                "/api/v1/course/actual",
-                "/api/v1/course/list",
-                "/api/v1/course/free",
-                "/api/v1/course",
-            ],
-            |resource| allow(resource.route(web::get().to(catalog::courses)), GET),
-        );
-    })
-    .service(allow(
-        web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)),
-        GET,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),
-        GET,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/mul_login").route(web::post().to(accounts::mul_login)),
-        POST,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/mobile_login")
-            .route(web::post().to(accounts::mobile_login)),
-        POST,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/mobile_register")
-            .route(web::post().to(accounts::mobile_register)),
-        POST,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/logout").route(web::post().to(accounts::logout)),
-        POST,
-    ))
-    .service(allow(
-        web::resource("/api/v1/user/user/password")
-            .route(web::post().to(accounts::change_password)),
-        POST,
-    ))
-    // Patterns with parameters cost a regex match for every request that reaches them:
-    // the busiest routes come first.
-    .configure(orders::configure)
-    .service(allow(
-        web::resource([
-            "/api/v1/course/actual/{id:\\d+}",
-            "/api/v1/course/list/{id:\\d+}",
-            "/api/v1/course/free/{id:\\d+}",
-            "/api/v1/course/{id:\\d+}",
-        ])
-        .route(web::get().to(catalog::course)),
-        GET,
-    ))
-    .configure(admin::configure)
-    .configure(media::configure)
-    .default_service(web::to(not_found));
+    cfg.service(health::resource())
+        .configure(|cfg| {
+            aliases(
+                cfg,
+                &["/api/v1/course/category", "/api/v1/course/categories"],
+                |resource| allow(resource.route(web::get().to(catalog::categories)), GET),
+            );
+            aliases(
+                cfg,
+                &["/api/v1/course/chapter", "/api/v1/course/chapters"],
+                |resource| allow(resource.route(web::get().to(catalog::chapters)), GET),
+            );
+            aliases(
+                cfg,
+                &[
+                    "/api/v1/course/search",
+                    "/api/v1/course/actual",
+                    "/api/v1/course/list",
+                    "/api/v1/course/free",
+                    "/api/v1/course",
+                ],
+                |resource| allow(resource.route(web::get().to(catalog::courses)), GET),
+            );
+        })
+        .configure(accounts::configure)
+        // Patterns with parameters cost a regex match for every request that reaches them:
+        // the busiest routes come first.
+        .configure(orders::configure)
+        .service(allow(
+            web::resource([
+                "/api/v1/course/actual/{id:\\d+}",
+                "/api/v1/course/list/{id:\\d+}",
+                "/api/v1/course/free/{id:\\d+}",
+                "/api/v1/course/{id:\\d+}",
+            ])
+            .route(web::get().to(catalog::course)),
+            GET,
+        ))
+        .configure(admin::configure)
+        .configure(media::configure)
+        .default_service(web::to(not_found));
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
