@@ -16,6 +16,7 @@ use serde_json::json;
 /// | --- | --- |
 /// | `GET/POST gateway.do` | the gateway (page/wap pay show the cashier; the rest answer signed JSON) |
 /// | `POST cashier/pay`, `POST cashier/cancel` | the cashier's buttons |
+/// | `GET cashier.css` | the pages' style sheet |
 /// | `GET qr/{app_id}/{out_trade_no}` | a precreate QR link: the cashier for that trade |
 /// | `GET bill` | a bill as CSV |
 /// | `POST control/trades/{app_id}/{out_trade_no}/{pay,open,expire}` | act on a trade |
@@ -32,6 +33,7 @@ pub fn configure(sim: Simulator) -> impl Fn(&mut web::ServiceConfig) + Clone {
         cfg.app_data(web::Data::new(sim.clone()))
             .route("/gateway.do", web::get().to(gateway_get))
             .route("/gateway.do", web::post().to(gateway_post))
+            .route("/cashier.css", web::get().to(style))
             .route("/cashier/pay", web::post().to(cashier_pay))
             .route("/cashier/cancel", web::post().to(cashier_cancel))
             .route("/qr/{app_id}/{out_trade_no}", web::get().to(qr))
@@ -91,7 +93,17 @@ fn reply(
 fn html(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", pages::CSP))
+        .insert_header(("x-content-type-options", "nosniff"))
         .body(body)
+}
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .body(pages::STYLE)
 }
 
 async fn gateway_get(sim: web::Data<Simulator>, request: HttpRequest) -> HttpResponse {

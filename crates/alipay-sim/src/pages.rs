@@ -19,12 +19,18 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The pages' style sheet, served at `cashier.css` (next to `gateway.do`).
+pub const STYLE: &str = include_str!("static/cashier.css");
+
+/// The CSP of the pages: the style sheet of this origin, no script, no inline code, never
+/// framed.
+pub const CSP: &str =
+    "default-src 'none'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title>\
-         <style>body{{font-family:sans-serif;max-width:32rem;margin:3rem auto;color:#333}}\
-         .amount{{font-size:2rem;color:#e4393c}}button{{font-size:1rem;padding:.5rem 1.5rem;margin-right:1rem}}\
-         .note{{color:#888;font-size:.85rem}}</style></head><body>{}</body></html>",
+         <link rel=\"stylesheet\" href=\"cashier.css\"></head><body>{}</body></html>",
         escape(title),
         body
     )
@@ -43,8 +49,8 @@ pub fn cashier(trade: &Trade) -> String {
          <p>商品：<strong id=\"subject\">{subject}</strong></p>\
          <p>订单号：<code id=\"out_trade_no\">{out_trade_no}</code></p>\
          <p class=\"amount\">¥ <span id=\"total_amount\">{amount}</span></p>\
-         <form method=\"post\" action=\"cashier/pay\" style=\"display:inline\">{hidden}<button type=\"submit\" id=\"pay\">确认付款 Pay</button></form>\
-         <form method=\"post\" action=\"cashier/cancel\" style=\"display:inline\">{hidden}<button type=\"submit\" id=\"cancel\">取消 Cancel</button></form>\
+         <form method=\"post\" action=\"cashier/pay\" class=\"inline\">{hidden}<button type=\"submit\" id=\"pay\">确认付款 Pay</button></form>\
+         <form method=\"post\" action=\"cashier/cancel\" class=\"inline\">{hidden}<button type=\"submit\" id=\"cancel\">取消 Cancel</button></form>\
          <p class=\"note\">This is Luffy's local Alipay simulator: no money moves.</p>",
         subject = escape(&trade.subject),
         out_trade_no = escape(&trade.out_trade_no),

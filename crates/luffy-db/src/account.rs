@@ -21,6 +21,8 @@ pub struct UserRow {
     pub is_active: bool,
     pub date_joined: NaiveDateTime,
     pub last_login: Option<NaiveDateTime>,
+    /// The version login tokens must carry; moved on to revoke every earlier token.
+    pub token_version: i64,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -115,6 +117,45 @@ impl UserRow {
             .count()
             .get_result(conn)?;
         Ok(count > 0)
+    }
+
+    /// Whether the user is active, and its token version: what checking a login token needs,
+    /// by primary key.
+    pub fn token_state(conn: &mut DbConnection, id: i64) -> Result<Option<(bool, i64)>, DbError> {
+        Ok(luffy_user::table
+            .find(id)
+            .select((luffy_user::is_active, luffy_user::token_version))
+            .first(conn)
+            .optional()?)
+    }
+
+    /// Moves the user's token version on: every token issued before stops working.
+    pub fn revoke_tokens(conn: &mut DbConnection, id: i64) -> Result<(), DbError> {
+        diesel::update(luffy_user::table.find(id))
+            .set(luffy_user::token_version.eq(luffy_user::token_version + 1))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Replaces the password hash, if the stored one is still `old_hash` (a concurrent change
+    /// wins once), and revokes every earlier token; `false` when the hash had changed.
+    pub fn change_password(
+        conn: &mut DbConnection,
+        id: i64,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, DbError> {
+        let changed = diesel::update(
+            luffy_user::table
+                .find(id)
+                .filter(luffy_user::password_hash.eq(old_hash)),
+        )
+        .set((
+            luffy_user::password_hash.eq(new_hash),
+            luffy_user::token_version.eq(luffy_user::token_version + 1),
+        ))
+        .execute(conn)?;
+        Ok(changed == 1)
     }
 
     /// Records a successful login.

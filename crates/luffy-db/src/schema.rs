@@ -15,6 +15,7 @@ diesel::table! {
         is_active -> Bool,
         date_joined -> Timestamp,
         last_login -> Nullable<Timestamp>,
+        token_version -> BigInt,
     }
 }
 

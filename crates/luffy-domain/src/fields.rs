@@ -186,6 +186,45 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Whether `text` holds a control character other than tab, line feed and carriage return
+/// (NUL, escape, DEL, the C1 range, …). Such text is refused wherever it is typed: PostgreSQL
+/// cannot store NUL, and the others only ever come from a broken or hostile client.
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Refuses `text` for `field` when it holds a control character (see [`has_control`]).
+pub fn check_no_control(field: &'static str, text: &str) -> Result<(), DomainError> {
+    if has_control(text) {
+        Err(DomainError::invalid(field, CONTROL_MESSAGE))
+    } else {
+        Ok(())
+    }
+}
+
+/// The message of a text refused for a control character.
+pub const CONTROL_MESSAGE: &str = "不能包含控制字符";
+
+/// Every string of a JSON document (keys and values, at any depth) is free of control
+/// characters; the error names the first offending field (by its key, or `body`).
+pub fn check_json_text(value: &Value) -> Result<(), String> {
+    fn walk(value: &Value, field: &str) -> Result<(), String> {
+        match value {
+            Value::String(text) if has_control(text) => Err(field.to_owned()),
+            Value::Array(items) => items.iter().try_for_each(|item| walk(item, field)),
+            Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+                if has_control(key) {
+                    return Err("body".to_owned());
+                }
+                walk(item, key)
+            }),
+            _ => Ok(()),
+        }
+    }
+    walk(value, "body")
+}
+
 /// Requires a field on creation.
 pub fn required<T>(field: &'static str, value: Option<T>) -> Result<T, DomainError> {
     value.ok_or_else(|| DomainError::invalid(field, "is required"))
@@ -200,6 +239,7 @@ fn text_value(
         return Err(DomainError::invalid(name, "must be text"));
     };
     let text = text.trim();
+    check_no_control(name, text)?;
     if text.chars().count() > max {
         return Err(DomainError::invalid(
             name,
@@ -237,6 +277,27 @@ mod tests {
         assert_eq!(fields.nullable_text("x", 5).unwrap(), Some(None));
         assert_eq!(fields.text("absent", 5).unwrap(), None);
         fields.finish().unwrap();
+    }
+
+    #[test]
+    fn control_characters_are_refused_and_named() {
+        let body = json!({"name": "a\u{0}b", "brief": "line one\nline two\ttab"});
+        let mut fields = Fields::new(&body).unwrap();
+        assert_eq!(
+            fields.text("name", 10).unwrap_err().to_string(),
+            format!("name: {CONTROL_MESSAGE}")
+        );
+        assert!(fields.text("brief", 100).unwrap().is_some());
+        assert_eq!(
+            check_json_text(&json!({"a": [1, {"b": "x\u{1b}"}]})),
+            Err("b".to_owned())
+        );
+        assert_eq!(
+            check_json_text(&json!({"a\u{7f}": 1})),
+            Err("body".to_owned())
+        );
+        assert_eq!(check_json_text(&json!({"a": "普通\r\n"})), Ok(()));
+        assert!(has_control("\u{85}"));
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub struct Claims {
     pub exp: i64,
     /// The email, or empty.
     pub email: String,
+    /// The user's token version when the token was issued; tokens of an older version are
+    /// revoked. Tokens without it (issued before versions existed) count as version 0.
+    #[serde(default)]
+    pub ver: i64,
 }
 
 /// The HS256 keys and the token lifetime.
@@ -67,6 +71,7 @@ impl JwtKeys {
             username: user.username.clone(),
             exp: now.saturating_add(self.ttl_secs),
             email: user.email.clone().unwrap_or_default(),
+            ver: user.token_version,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|err| ApiError::Internal(format!("cannot sign a token: {err}")))
@@ -100,12 +105,36 @@ pub fn token_from_header(value: Option<&str>) -> Result<Option<&str>, ApiError> 
     }
 }
 
-/// The user id of a valid login token in the request, if any: public pages that show more to
-/// logged-in users use it; a missing or bad token just means an anonymous visitor.
-pub fn viewer_id(state: &AppState, req: &HttpRequest) -> Option<i64> {
+/// The claims of a valid login token in the request, if any: public pages that show more to
+/// logged-in users use it; a missing or bad token just means an anonymous visitor. The token's
+/// version is not checked here: callers check it with [`Viewer::is_current`] in their own unit
+/// of database work.
+pub fn viewer(state: &AppState, req: &HttpRequest) -> Option<Viewer> {
     let header = header_of(req).ok()??;
     let token = token_from_header(Some(&header)).ok()??;
-    state.jwt.verify(token).ok().map(|claims| claims.user_id)
+    state.jwt.verify(token).ok().map(|claims| Viewer {
+        user_id: claims.user_id,
+        token_version: claims.ver,
+    })
+}
+
+/// Who a valid (signed, unexpired) token says is looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user's id.
+    pub user_id: i64,
+    /// The version the token was issued under.
+    pub token_version: i64,
+}
+
+impl Viewer {
+    /// Whether the token is not revoked and its user still active (one read by primary key).
+    pub fn is_current(&self, conn: &mut luffy_db::DbConnection) -> Result<bool, ApiError> {
+        Ok(matches!(
+            UserRow::token_state(conn, self.user_id)?,
+            Some((true, version)) if version == self.token_version
+        ))
+    }
 }
 
 /// A logged-in, active user. Use it as a handler argument to require a login.
@@ -139,7 +168,7 @@ async fn authenticate(
     })
     .await??;
     match user {
-        Some(user) if user.is_active => Ok(AuthUser {
+        Some(user) if user.is_active && user.token_version == claims.ver => Ok(AuthUser {
             id: user.id,
             username: user.username,
             is_staff: user.is_staff,

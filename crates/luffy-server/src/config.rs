@@ -87,6 +87,9 @@ pub struct Config {
     pub media_url_ttl_secs: u64,
     /// Qiniu settings, used when `storage` is Qiniu.
     pub qiniu: QiniuSettings,
+    /// Seconds a request body may take to arrive; for the media upload, the longest gap
+    /// between two of its chunks (`LUFFY_BODY_TIMEOUT_SECS`, default 15).
+    pub body_timeout_secs: u64,
     /// HTTP worker threads (`LUFFY_WORKERS`); `None` means one per core.
     pub workers: Option<usize>,
     /// Reverse proxies whose `X-Forwarded-For`/`X-Real-IP` are believed (`LUFFY_TRUSTED_PROXIES`,
@@ -191,6 +194,7 @@ struct FileConfig {
     media_private: Option<bool>,
     media_url_ttl_secs: Option<u64>,
     workers: Option<usize>,
+    body_timeout_secs: Option<u64>,
     trusted_proxies: Option<String>,
     argon2_memory_kib: Option<u32>,
     argon2_iterations: Option<u32>,
@@ -330,6 +334,7 @@ impl Config {
                 upload_concurrency: raw.qiniu_upload_concurrency.unwrap_or(4).clamp(1, 64),
             },
             workers: raw.workers,
+            body_timeout_secs: raw.body_timeout_secs.unwrap_or(15).max(1),
         })
     }
 }
@@ -526,6 +531,12 @@ fn apply_env(
         env,
     )?;
     set(&mut raw.workers, "LUFFY_WORKERS", "a whole number", env)?;
+    set(
+        &mut raw.body_timeout_secs,
+        "LUFFY_BODY_TIMEOUT_SECS",
+        SECONDS,
+        env,
+    )?;
     set(&mut raw.trusted_proxies, "LUFFY_TRUSTED_PROXIES", TEXT, env)?;
     set(
         &mut raw.argon2_memory_kib,
@@ -579,6 +590,7 @@ mod tests {
         assert_eq!(config.password_params, PasswordParams::default());
         assert!(config.seed_demo);
         assert_eq!(config.sms_sender, SmsSenderKind::Log);
+        assert_eq!(config.body_timeout_secs, 15);
         assert_eq!(config.cors_origins, crate::cors::CorsOrigins::Any);
         assert_eq!(config.banner_count, 3);
     }

@@ -3,11 +3,13 @@
 pub mod adapters;
 pub mod api;
 pub mod auth;
+pub mod body_deadline;
 pub mod client_addr;
 pub mod commands;
 pub mod config;
 pub mod cors;
 pub mod demo_media;
+pub mod http_policy;
 pub mod secrets;
 pub mod service;
 pub mod startup;

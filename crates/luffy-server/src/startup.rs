@@ -181,6 +181,7 @@ impl Application {
                     crate::trim_slashes::trim_slashes(&mut req);
                     service.call(req)
                 })
+                .wrap(middleware::from_fn(crate::http_policy::apply))
                 .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"));
             if let Some(routes) = simulator.clone() {
                 app = app

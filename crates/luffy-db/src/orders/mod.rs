@@ -149,6 +149,8 @@ pub(crate) fn fen(value: i64) -> Result<Money, DbError> {
 pub struct CartSource {
     /// Whether the buyer may buy.
     pub active: bool,
+    /// The buyer's token version: a login token of another version is revoked.
+    pub token_version: i64,
     /// The requested courses that exist.
     pub catalog: Vec<CourseForSale>,
     /// The requested courses the buyer owns now.
@@ -159,6 +161,7 @@ pub struct CartSource {
 
 type CartSourceSql = (
     Bool,
+    BigInt,
     Nullable<BigInt>,
     Nullable<Text>,
     Nullable<BigInt>,
@@ -169,6 +172,7 @@ type CartSourceSql = (
 );
 type CartSourceRow = (
     bool,
+    i64,
     Option<i64>,
     Option<String>,
     Option<i64>,
@@ -186,7 +190,8 @@ impl Orders {
     /// The buyer and the requested courses, in one query: whether the user is active (`None`
     /// when there is no such user), the courses as the shop sells them (missing ids are simply
     /// absent), which of them the user owns now (granted and not revoked) and which an open
-    /// order of the user holds.
+    /// order of the user holds; with the user's token version, so that the order's one query
+    /// also checks the login.
     pub fn cart_source(
         conn: &mut DbConnection,
         user_id: i64,
@@ -194,7 +199,7 @@ impl Orders {
     ) -> Result<Option<CartSource>, DbError> {
         let mut query = Statement::<CartSourceSql>::new();
         query.sql(
-            "SELECT u.is_active, c.id, c.name, c.price, c.is_show, c.is_delete, \
+            "SELECT u.is_active, u.token_version, c.id, c.name, c.price, c.is_show, c.is_delete, \
              EXISTS (SELECT 1 FROM luffy_enrollment e WHERE e.user_id = u.id \
                      AND e.course_id = c.id AND e.revoked_time IS NULL), \
              (SELECT l.order_id FROM luffy_order_line l WHERE l.open_buyer_id = u.id \
@@ -215,16 +220,17 @@ impl Orders {
         }
         query.sql(" WHERE u.id = ").int(user_id);
         let rows: Vec<CartSourceRow> = query.finish().load(conn)?;
-        let Some((active, ..)) = rows.first() else {
+        let Some((active, token_version, ..)) = rows.first() else {
             return Ok(None);
         };
         let mut source = CartSource {
             active: *active,
+            token_version: *token_version,
             catalog: Vec::with_capacity(rows.len()),
             owned: HashSet::new(),
             held: HashMap::new(),
         };
-        for (_, id, name, price, is_show, is_delete, owned, held_by) in rows {
+        for (_, _, id, name, price, is_show, is_delete, owned, held_by) in rows {
             let (Some(id), Some(name), Some(price)) = (id, name, price) else {
                 continue;
             };

@@ -73,7 +73,7 @@ impl Email {
     pub fn parse(text: &str) -> Result<Self, DomainError> {
         let text = text.trim();
         let valid = text.len() <= 254
-            && !text.chars().any(char::is_whitespace)
+            && !text.chars().any(|c| c.is_whitespace() || c.is_control())
             && text.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && !domain.contains('@')
@@ -147,13 +147,14 @@ impl PlainPassword {
                 format!("{} to 128 characters", Self::MIN_CHARS),
             ));
         }
+        crate::fields::check_no_control("password", text)?;
         Ok(Self(text.to_owned()))
     }
 
     /// A password given at login, checked against the stored hash only (no length rule, but
     /// bounded so that hashing stays cheap).
     pub fn for_login(text: &str) -> Result<Self, DomainError> {
-        if text.is_empty() || text.len() > 1024 {
+        if text.is_empty() || text.len() > 1024 || crate::fields::has_control(text) {
             return Err(DomainError::invalid("password", "用户名或密码错误"));
         }
         Ok(Self(text.to_owned()))

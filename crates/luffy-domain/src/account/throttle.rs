@@ -26,11 +26,25 @@ impl ThrottleRule {
         limit: 10,
         window_secs: 600,
     };
-    /// Ten login attempts per account per five minutes.
+    /// Ten login attempts per account per five minutes, whichever of its names (username,
+    /// mobile, email) they use: counted under the account's id once the name is resolved.
     pub const LOGIN_PER_ACCOUNT: Self = Self {
         scope: "login_account",
         limit: 10,
         window_secs: 300,
+    };
+    /// Ten login attempts per five minutes for a name that designates no account, so that
+    /// probing unknown names is limited like guessing a known account's password.
+    pub const LOGIN_PER_UNKNOWN_NAME: Self = Self {
+        scope: "login_unknown",
+        limit: 10,
+        window_secs: 300,
+    };
+    /// Thirty registered-mobile checks per client address per ten minutes.
+    pub const MOBILE_CHECK_PER_ADDRESS: Self = Self {
+        scope: "mobile_check_addr",
+        limit: 30,
+        window_secs: 600,
     };
     /// Thirty login attempts per client address per five minutes.
     pub const LOGIN_PER_ADDRESS: Self = Self {
@@ -49,6 +63,11 @@ impl ThrottleRule {
     pub fn retry_after(&self, now: DateTime<Utc>) -> i64 {
         self.window_start(now) + self.window_secs - now.timestamp()
     }
+}
+
+/// The key an account's login attempts are counted under, whichever name they use.
+pub fn account_key(user_id: i64) -> String {
+    format!("user:{user_id}")
 }
 
 /// One throttle check: a rule and the key it counts under.

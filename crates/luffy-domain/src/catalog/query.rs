@@ -216,9 +216,14 @@ pub struct SearchTerms {
 }
 
 impl SearchTerms {
-    /// Parses `text`; empty or absent means no filter.
+    /// Parses `text`; empty or absent means no filter. Control characters (NUL, escape, …) are
+    /// dropped: no course name holds one.
     pub fn parse(text: Option<&str>) -> Result<Self, DomainError> {
-        let text = text.unwrap_or("");
+        let text: String = text
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control() || c.is_whitespace())
+            .collect();
         if text.chars().count() > MAX_SEARCH_CHARS {
             return Err(DomainError::invalid(
                 "search",
@@ -418,6 +423,13 @@ mod tests {
             ]
         );
         assert_eq!(keys("-id").len(), 1);
+    }
+
+    #[test]
+    fn search_terms_drop_control_characters() {
+        let terms = SearchTerms::parse(Some("ab\u{0}c \u{1b}\u{0} x\u{7f}")).unwrap();
+        let texts: Vec<&str> = terms.terms().iter().map(SearchTerm::text).collect();
+        assert_eq!(texts, ["abc", "x"]);
     }
 
     #[test]

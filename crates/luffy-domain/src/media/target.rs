@@ -95,6 +95,31 @@ impl MediaKind {
             })
     }
 
+    /// Checks that `head`, the first bytes of an upload (at least 12 unless the file is
+    /// shorter), are what the key's `extension` declares: for images, the magic numbers of
+    /// PNG, JPEG, GIF or WebP (an SVG or HTML body named `.png` is refused). Videos are not
+    /// sniffed. The error names the field `mime`.
+    pub fn check_content(self, extension: &str, head: &[u8]) -> Result<(), DomainError> {
+        if self != Self::Image {
+            return Ok(());
+        }
+        let matches = match extension.to_ascii_lowercase().as_str() {
+            "png" => head.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "jpg" | "jpeg" => head.starts_with(&[0xFF, 0xD8, 0xFF]),
+            "gif" => head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a"),
+            "webp" => head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP",
+            _ => false,
+        };
+        if matches {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(
+                "mime",
+                format!("The file is not a {extension} image."),
+            ))
+        }
+    }
+
     /// Whether `mime` (as a client or the storage reported it) is accepted for this kind.
     pub fn accepts_mime(self, mime: &str) -> bool {
         let mime = mime
@@ -256,6 +281,28 @@ impl fmt::Display for MediaTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_are_sniffed_by_their_magic_numbers() {
+        let image = MediaKind::Image;
+        assert!(image.check_content("png", b"\x89PNG\r\n\x1a\n....").is_ok());
+        assert!(image.check_content("PNG", b"\x89PNG\r\n\x1a\n").is_ok());
+        assert!(
+            image
+                .check_content("jpg", &[0xFF, 0xD8, 0xFF, 0xE0])
+                .is_ok()
+        );
+        assert!(image.check_content("gif", b"GIF89a..").is_ok());
+        assert!(image.check_content("webp", b"RIFF\0\0\0\0WEBPVP8 ").is_ok());
+        let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>";
+        for ext in ["png", "jpg", "gif", "webp"] {
+            let err = image.check_content(ext, svg).unwrap_err();
+            assert!(err.to_string().starts_with("mime:"), "{err}");
+        }
+        assert!(image.check_content("png", b"GIF89a").is_err());
+        assert!(image.check_content("webp", b"RIFF").is_err());
+        assert!(MediaKind::Video.check_content("mp4", svg).is_ok());
+    }
 
     #[test]
     fn a_key_names_its_target() {

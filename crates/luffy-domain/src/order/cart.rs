@@ -1,7 +1,11 @@
 //! Pricing a cart on the server. The client's total is only a guard.
 
 use crate::Money;
+use serde_json::Value;
 use std::collections::{HashMap, HashSet};
+
+/// The most courses one order may hold.
+pub const MAX_CART_COURSES: usize = 50;
 
 /// A course as the shop sells it, loaded from the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +48,12 @@ pub enum CartError {
     /// No course was given.
     #[error("购物车是空的")]
     Empty,
+    /// The `courses` field is not a list of course ids.
+    #[error("courses: must be a list of course ids")]
+    NotAList,
+    /// More courses than one order may hold.
+    #[error("一次最多购买 {MAX_CART_COURSES} 门课程")]
+    TooMany,
     /// The same course twice.
     #[error("课程 {0} 重复")]
     Duplicate(i64),
@@ -69,6 +79,24 @@ pub enum CartError {
     TooLarge,
 }
 
+/// The course ids of a cart as the client sends them: a JSON list of ids (numbers or their
+/// decimal text) of at most [`MAX_CART_COURSES`] entries. A longer list is refused before any
+/// of it is read.
+pub fn cart_course_ids(value: &Value) -> Result<Vec<i64>, CartError> {
+    let items = value.as_array().ok_or(CartError::NotAList)?;
+    if items.len() > MAX_CART_COURSES {
+        return Err(CartError::TooMany);
+    }
+    items
+        .iter()
+        .map(|item| match item {
+            Value::Number(n) => n.as_i64().ok_or(CartError::NotAList),
+            Value::String(s) => s.trim().parse().map_err(|_| CartError::NotAList),
+            _ => Err(CartError::NotAList),
+        })
+        .collect()
+}
+
 /// Prices `requested` course ids against the catalog.
 ///
 /// Refused: an empty cart, a repeated id, an unknown, hidden or deleted course, a course in
@@ -81,6 +109,9 @@ pub fn price_cart(
 ) -> Result<PricedCart, CartError> {
     if requested.is_empty() {
         return Err(CartError::Empty);
+    }
+    if requested.len() > MAX_CART_COURSES {
+        return Err(CartError::TooMany);
     }
     let by_id: HashMap<i64, &CourseForSale> = catalog.iter().map(|c| (c.id, c)).collect();
     let mut seen = HashSet::new();
@@ -143,6 +174,34 @@ mod tests {
             cart.items.iter().map(|i| i.course_id).collect::<Vec<_>>(),
             vec![2, 1]
         );
+    }
+
+    #[test]
+    fn cart_ids_are_a_bounded_list() {
+        assert_eq!(
+            cart_course_ids(&serde_json::json!([1, "2", " 3 "])),
+            Ok(vec![1, 2, 3])
+        );
+        assert_eq!(
+            cart_course_ids(&serde_json::json!({"a": 1})),
+            Err(CartError::NotAList)
+        );
+        assert_eq!(
+            cart_course_ids(&serde_json::json!([1.5])),
+            Err(CartError::NotAList)
+        );
+        let full: Vec<i64> = (1..=50).collect();
+        assert_eq!(cart_course_ids(&serde_json::json!(full)), Ok(full.clone()));
+        let over: Vec<i64> = (1..=51).collect();
+        assert_eq!(
+            cart_course_ids(&serde_json::json!(over)),
+            Err(CartError::TooMany)
+        );
+        assert_eq!(
+            price_cart(&over, &[], &HashSet::new(), money("1")),
+            Err(CartError::TooMany)
+        );
+        assert_eq!(CartError::TooMany.to_string(), "一次最多购买 50 门课程");
     }
 
     #[test]

@@ -7,7 +7,9 @@ mod payment;
 mod refund;
 mod status;
 
-pub use cart::{CartError, CartItem, CourseForSale, PricedCart, price_cart};
+pub use cart::{
+    CartError, CartItem, CourseForSale, MAX_CART_COURSES, PricedCart, cart_course_ids, price_cart,
+};
 pub use out_trade_no::{OutTradeNo, new_out_trade_no};
 pub use payment::{
     AutoRefundReason, PaymentEvidence, PaymentMismatch, PaymentSettlement, ReportedTradeStatus,

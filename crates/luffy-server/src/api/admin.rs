@@ -4,7 +4,7 @@
 //! the home page's banners.
 
 use super::params::json_body;
-use super::{ApiError, envelope};
+use super::{ApiError, POST, allow, envelope};
 use crate::auth::StaffUser;
 use crate::service::admin::{self, Edit, Editable};
 use crate::state::AppState;
@@ -77,15 +77,25 @@ fn routes<E: Editable>(cfg: &mut web::ServiceConfig, kind: &str) {
     // A scope per kind: other requests skip these patterns after one prefix comparison.
     cfg.service(
         web::scope(&format!("/api/v1/admin/{kind}"))
-            .service(web::resource("").route(web::post().to(create::<E>)))
-            .service(
+            .service(allow(
+                web::resource("").route(web::post().to(create::<E>)),
+                POST,
+            ))
+            .service(allow(
                 web::resource("/{id:\\d+}")
                     .route(web::patch().to(update::<E>))
                     .route(web::put().to(update::<E>))
                     .route(web::delete().to(delete::<E>)),
-            )
-            .service(web::resource("/{id:\\d+}/hide").route(web::post().to(hide::<E>)))
-            .service(web::resource("/{id:\\d+}/show").route(web::post().to(show::<E>))),
+                "PATCH, PUT, DELETE",
+            ))
+            .service(allow(
+                web::resource("/{id:\\d+}/hide").route(web::post().to(hide::<E>)),
+                POST,
+            ))
+            .service(allow(
+                web::resource("/{id:\\d+}/show").route(web::post().to(show::<E>)),
+                POST,
+            )),
     );
 }
 

@@ -3,6 +3,7 @@
 use super::ApiError;
 use super::course_json::{CategoryJson, ChapterJson, CourseJson};
 use super::params::{QueryParams, page_response};
+use crate::auth::Viewer;
 use crate::service::media::MediaLinks;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -114,22 +115,24 @@ pub async fn chapters(
 }
 
 /// The logged-in viewer, when the media links depend on who is looking.
-fn viewer_of(state: &AppState, req: &HttpRequest) -> Option<i64> {
+fn viewer_of(state: &AppState, req: &HttpRequest) -> Option<Viewer> {
     if MediaLinks::depend_on_viewer(state) {
-        crate::auth::viewer_id(state, req)
+        crate::auth::viewer(state, req)
     } else {
         None
     }
 }
 
-/// Which of `ids` the viewer owns: one query, and none without a viewer.
+/// Which of `ids` the viewer owns: none without a viewer or with a revoked token.
 fn owned_among(
     conn: &mut DbConnection,
-    viewer: Option<i64>,
+    viewer: Option<Viewer>,
     ids: &[i64],
 ) -> Result<HashSet<i64>, ApiError> {
     match viewer {
-        Some(user_id) if !ids.is_empty() => Ok(Orders::owned_courses(conn, user_id, ids)?),
+        Some(viewer) if !ids.is_empty() && viewer.is_current(conn)? => {
+            Ok(Orders::owned_courses(conn, viewer.user_id, ids)?)
+        }
         _ => Ok(HashSet::new()),
     }
 }

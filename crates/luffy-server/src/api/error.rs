@@ -43,6 +43,10 @@ pub enum ApiError {
         /// Why.
         msg: String,
     },
+    /// The resource does not serve the request's method: HTTP 405 with an `Allow` header
+    /// listing the methods it serves.
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
     /// Too many requests from this client: HTTP 429.
     #[error("throttled")]
     Throttled,
@@ -107,6 +111,7 @@ impl ResponseError for ApiError {
             ApiError::Rejected { .. } => StatusCode::OK,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Status { status, .. } => *status,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -118,6 +123,7 @@ impl ResponseError for ApiError {
             ApiError::Rejected { code, msg } => (*code, msg.as_str()),
             ApiError::NotFound(_) => (code::REJECTED, "未找到"),
             ApiError::Status { msg, .. } => (code::REJECTED, msg.as_str()),
+            ApiError::MethodNotAllowed(_) => (code::REJECTED, "不支持该请求方法"),
             ApiError::Throttled => (code::REJECTED, "请求过于频繁，请稍后再试"),
             ApiError::Unavailable(reason) => {
                 log::warn!("service unavailable: {reason}");
@@ -128,6 +134,10 @@ impl ResponseError for ApiError {
                 (code::SERVER_FAULT, "服务器异常")
             }
         };
-        HttpResponse::build(self.status_code()).json(json!({ "code": code, "msg": msg }))
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::MethodNotAllowed(methods) = self {
+            response.insert_header((actix_web::http::header::ALLOW, *methods));
+        }
+        response.json(json!({ "code": code, "msg": msg }))
     }
 }

@@ -2,11 +2,18 @@
 
 use super::ApiError;
 use crate::state::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+/// The `/healthz` resource.
+pub fn resource() -> actix_web::Resource {
+    super::allow(
+        web::resource("/healthz").route(web::get().to(healthz)),
+        super::GET,
+    )
+}
+
 /// Runs `SELECT 1` on a pooled connection.
-#[get("/healthz")]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     web::block(move || luffy_db::check_health(&pool)).await??;

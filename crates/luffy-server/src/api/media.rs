@@ -3,7 +3,7 @@
 //! files with range requests.
 
 use super::params::json_body;
-use super::{ApiError, envelope};
+use super::{ApiError, GET, POST, allow, envelope};
 use crate::auth::StaffUser;
 use crate::service::media::{self, upload_error};
 use crate::state::AppState;
@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 /// The largest callback body read.
 const CALLBACK_LIMIT: usize = 64 * 1024;
 /// The largest text field of an upload form.
-const FIELD_LIMIT: usize = 8 * 1024;
+const FIELD_LIMIT: usize = 1024;
+/// The most fields an upload form may send before its file.
+const MAX_FIELDS: usize = 4;
 
 /// `POST /api/v1/admin/media/upload-token/`: a signed grant to upload one file straight to the
 /// storage, for a section's video or a course's or teacher's image.
@@ -87,13 +89,20 @@ async fn upload(state: web::Data<AppState>, mut form: Multipart) -> Result<HttpR
         .ok_or_else(|| ApiError::NotFound("uploads go to the bucket".into()))?;
     let mut token: Option<String> = None;
     let mut key: Option<String> = None;
+    let mut fields = 0;
     while let Some(field) = form.next().await {
-        let mut field = field.map_err(|err| bad_form(err.to_string()))?;
+        let mut field = field.map_err(form_error)?;
         let name = field.name().unwrap_or_default().to_owned();
         if name != "file" {
+            fields += 1;
+            if fields > MAX_FIELDS {
+                return Err(bad_form(format!(
+                    "at most {MAX_FIELDS} form fields may come before the file"
+                )));
+            }
             let mut value = Vec::new();
             while let Some(chunk) = field.next().await {
-                let chunk = chunk.map_err(|err| bad_form(err.to_string()))?;
+                let chunk = chunk.map_err(form_error)?;
                 if value.len() + chunk.len() > FIELD_LIMIT {
                     return Err(bad_form(format!("form field {name} is too long")));
                 }
@@ -131,6 +140,17 @@ async fn upload(state: web::Data<AppState>, mut form: Multipart) -> Result<HttpR
     Err(bad_form("file is not specified in multipart".into()))
 }
 
+/// A form that could not be read: a client that stopped sending is a client abort (logged as
+/// a warning), anything else a malformed form.
+fn form_error(err: actix_multipart::MultipartError) -> ApiError {
+    match err {
+        actix_multipart::MultipartError::Payload(err) => upload_error(
+            crate::adapters::storage::StorageError::Aborted(err.to_string()),
+        ),
+        other => bad_form(other.to_string()),
+    }
+}
+
 fn bad_form(msg: String) -> ApiError {
     ApiError::Status {
         status: StatusCode::BAD_REQUEST,
@@ -162,7 +182,10 @@ async fn file(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
                 msg: err.to_string(),
             })?;
     }
-    let path = local.path_of(&key);
+    let path = local.contained_path(&key).map_err(|err| {
+        log::warn!("media file refused: {err}");
+        missing()
+    })?;
     let file = NamedFile::open_async(&path).await.map_err(|_| missing())?;
     if file.metadata().is_dir() {
         return Err(missing());
@@ -185,14 +208,22 @@ async fn file(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
 
 /// Registers the media routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    cfg.service(allow(
         web::resource("/api/v1/admin/media/upload-token").route(web::post().to(upload_token)),
-    )
-    .service(web::resource("/api/v1/media/callback").route(web::post().to(callback)))
-    .service(web::resource("/api/v1/media/upload").route(web::post().to(upload)))
-    .service(
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/media/callback").route(web::post().to(callback)),
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/media/upload").route(web::post().to(upload)),
+        POST,
+    ))
+    .service(allow(
         web::resource("/media/{key:.+}")
             .route(web::get().to(file))
             .route(web::head().to(file)),
-    );
+        GET,
+    ));
 }

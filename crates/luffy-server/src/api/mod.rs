@@ -14,23 +14,28 @@ pub mod params;
 
 pub use error::ApiError;
 
+/// The `Allow` header of resources that serve `GET` (and so `HEAD`).
+pub(crate) const GET: &str = "GET, HEAD";
+/// The `Allow` header of resources that serve `POST`.
+pub(crate) const POST: &str = "POST";
+
 use actix_web::web;
 
 /// Registers every route. Paths are declared without a trailing slash; the server strips one
 /// from incoming requests, so `/x/` and `/x` are both served. Aliases of other editions of the
 /// original client are served as well.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(health::resource())
         .configure(|cfg| {
             aliases(
                 cfg,
                 &["/api/v1/course/category", "/api/v1/course/categories"],
-                |resource| resource.route(web::get().to(catalog::categories)),
+                |resource| allow(resource.route(web::get().to(catalog::categories)), GET),
             );
             aliases(
                 cfg,
                 &["/api/v1/course/chapter", "/api/v1/course/chapters"],
-                |resource| resource.route(web::get().to(catalog::chapters)),
+                |resource| allow(resource.route(web::get().to(catalog::chapters)), GET),
             );
             aliases(
                 cfg,
@@ -41,29 +46,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     "/api/v1/course/free",
                     "/api/v1/course",
                 ],
-                |resource| resource.route(web::get().to(catalog::courses)),
+                |resource| allow(resource.route(web::get().to(catalog::courses)), GET),
             );
         })
-        .service(web::resource("/api/v1/home/banner").route(web::get().to(home::banners)))
-        .service(web::resource("/api/v1/user/user/mobile").route(web::get().to(accounts::mobile)))
-        .service(
-            web::resource("/api/v1/user/user/send_sms").route(web::get().to(accounts::send_sms)),
-        )
-        .service(
-            web::resource("/api/v1/user/user/mul_login").route(web::post().to(accounts::mul_login)),
-        )
-        .service(
-            web::resource("/api/v1/user/user/mobile_login")
-                .route(web::post().to(accounts::mobile_login)),
-        )
-        .service(
-            web::resource("/api/v1/user/user/mobile_register")
-                .route(web::post().to(accounts::mobile_register)),
-        )
+        .service(allow(
+            web::resource("/api/v1/home/banner").route(web::get().to(home::banners)),
+            GET,
+        ))
+        .configure(accounts::configure)
         // Patterns with parameters cost a regex match for every request that reaches them:
         // the busiest routes come first.
         .configure(orders::configure)
-        .service(
+        .service(allow(
             web::resource([
                 "/api/v1/course/actual/{id:\\d+}",
                 "/api/v1/course/list/{id:\\d+}",
@@ -71,7 +65,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/api/v1/course/{id:\\d+}",
             ])
             .route(web::get().to(catalog::course)),
-        )
+            GET,
+        ))
         .configure(admin::configure)
         .configure(media::configure)
         .default_service(web::to(not_found));
@@ -79,6 +74,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("no such route".into()))
+}
+
+/// `resource`, answering the methods it does not serve with 405, an `Allow` header naming
+/// `methods` and the envelope. A resource that serves `GET` serves `HEAD` too.
+pub(crate) fn allow(resource: actix_web::Resource, methods: &'static str) -> actix_web::Resource {
+    resource.default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(ApiError::MethodNotAllowed(methods))
+    }))
 }
 
 /// Serves each of `paths` with the same routes, as a resource of its own: actix matches a

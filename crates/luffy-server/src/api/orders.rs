@@ -1,7 +1,7 @@
 //! Orders: create and pay, Alipay's notify, the front end's second check, my orders, refunds.
 
 use super::params::{QueryParams, json_body, page_response};
-use super::{ApiError, aliases, envelope};
+use super::{ApiError, GET, POST, aliases, allow, envelope};
 use crate::auth::{AuthUser, StaffUser};
 use crate::client_addr::client_addr;
 use crate::service::orders::create::{PayRequest, create_order};
@@ -32,31 +32,59 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     aliases(
         cfg,
         &["/api/v1/order/pay", "/api/v1/order/alipay"],
-        |resource| resource.route(web::post().to(pay)),
+        |resource| allow(resource.route(web::post().to(pay)), POST),
     );
     aliases(
         cfg,
         &["/api/v1/order/success", "/api/v1/order/pay/success"],
         |resource| {
-            resource
-                .route(web::post().to(notify))
-                .route(web::get().to(second_check))
+            allow(
+                resource
+                    .app_data(web::PayloadConfig::new(
+                        crate::service::orders::notify::NOTIFY_BODY_LIMIT,
+                    ))
+                    .route(web::post().to(notify))
+                    .route(web::get().to(second_check)),
+                "GET, HEAD, POST",
+            )
         },
     );
     aliases(cfg, &["/api/v1/order", "/api/v1/order/list"], |resource| {
-        resource.route(web::get().to(my_orders))
+        allow(resource.route(web::get().to(my_orders)), GET)
     });
-    cfg.service(
+    cfg.service(allow(
         web::resource("/api/v1/order/{out_trade_no}/cancel").route(web::post().to(cancel_order)),
-    )
-    .service(web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)))
-    .service(
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/order/{out_trade_no}").route(web::get().to(my_order)),
+        GET,
+    ))
+    .service(allow(
         web::resource("/api/v1/admin/orders/{out_trade_no}/refund")
             .route(web::post().to(admin_refund)),
-    )
-    .service(web::resource("/api/v1/admin/refunds").route(web::get().to(admin_refunds)))
-    .service(web::resource("/api/v1/admin/orders/{out_trade_no}").route(web::get().to(admin_order)))
-    .service(web::resource("/pay/success").route(web::get().to(pay_success_page)));
+        POST,
+    ))
+    .service(allow(
+        web::resource("/api/v1/admin/refunds").route(web::get().to(admin_refunds)),
+        GET,
+    ))
+    .service(allow(
+        web::resource("/api/v1/admin/orders/{out_trade_no}").route(web::get().to(admin_order)),
+        GET,
+    ))
+    .service(allow(
+        web::resource("/pay/success").route(web::get().to(pay_success_page)),
+        GET,
+    ))
+    .service(allow(
+        web::resource("/pay/success.js").route(web::get().to(pay_success_script)),
+        GET,
+    ))
+    .service(allow(
+        web::resource("/pay/success.css").route(web::get().to(pay_success_style)),
+        GET,
+    ));
 }
 
 /// `GET /pay/success`: where Alipay sends the browser back. The original Vue client serves this
@@ -65,6 +93,22 @@ async fn pay_success_page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(include_str!("pages/pay_success.html"))
+}
+
+/// The script of the pay result page (the page's CSP allows no inline script).
+async fn pay_success_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("pages/pay_success.js"))
+}
+
+/// The style sheet of the pay result page.
+async fn pay_success_style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("pages/pay_success.css"))
 }
 
 #[derive(Deserialize)]
@@ -76,23 +120,14 @@ struct PayBody {
 }
 
 fn course_ids(value: &Value) -> Result<Vec<i64>, ApiError> {
-    let invalid = || ApiError::rejected("courses: must be a list of course ids");
-    value
-        .as_array()
-        .ok_or_else(invalid)?
-        .iter()
-        .map(|item| match item {
-            Value::Number(n) => n.as_i64().ok_or_else(invalid),
-            Value::String(s) => s.trim().parse().map_err(|_| invalid()),
-            _ => Err(invalid()),
-        })
-        .collect()
+    luffy_domain::order::cart_course_ids(value).map_err(|err| ApiError::rejected(err.to_string()))
 }
 
 /// `POST /order/pay/`: `{courses, total_amount, pay_type?}` → `{code:100, pay_url}`.
 ///
-/// The token is verified here and the user is checked inside the order's own unit of database
-/// work, so creating an order costs one trip to the blocking pool, not two.
+/// The token is verified here; the user's being active and the token's version (revocation)
+/// are checked inside the order's own unit of database work, so creating an order costs one
+/// trip to the blocking pool, not two.
 async fn pay(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -119,6 +154,8 @@ async fn pay(
             None => return Err(ApiError::rejected("total_amount: required")),
         },
         pay_type: body.pay_type.unwrap_or(1),
+        // A logged-out or password-changed token is refused in the order's own query.
+        token_version: claims.ver,
     };
     let pay_url = create_order(&state, claims.user_id, request).await?;
     let mut extra = Map::new();
@@ -153,7 +190,7 @@ async fn second_check(
 ) -> Result<HttpResponse, ApiError> {
     let client = client_addr(&req, &state.config.trusted_proxies);
     let out_trade_no = QueryParams::of(&req)
-        .get("out_trade_no")
+        .text("out_trade_no")?
         .unwrap_or("")
         .to_owned();
     if out_trade_no.is_empty() {
@@ -197,6 +234,15 @@ async fn second_check(
             ))
         }
     }
+}
+
+/// The order number of a path: one that cannot be an order number (a control character, a
+/// slash, …) names no order.
+fn order_number(path: web::Path<String>) -> Result<String, ApiError> {
+    let text = path.into_inner();
+    luffy_domain::order::OutTradeNo::parse(&text)
+        .map(|_| text)
+        .map_err(|_| ApiError::NotFound("order".into()))
 }
 
 /// `GET /order/?page=&page_size=`: the buyer's own orders, newest first.
@@ -248,7 +294,7 @@ async fn my_order(
     user: AuthUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let out_trade_no = path.into_inner();
+    let out_trade_no = order_number(path)?;
     let body = with_db(&state, move |conn, _| {
         let order = Orders::by_out_trade_no(conn, &out_trade_no)?
             .filter(|order| order.user_id == user.id)
@@ -268,7 +314,7 @@ async fn cancel_order(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let status =
-        crate::service::orders::reconcile::cancel(&state, user.id, path.into_inner()).await?;
+        crate::service::orders::reconcile::cancel(&state, user.id, order_number(path)?).await?;
     Ok(envelope::ok_data("ok", json!({"status": status.as_str()})))
 }
 
@@ -279,7 +325,7 @@ async fn admin_order(
     _staff: StaffUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let out_trade_no = path.into_inner();
+    let out_trade_no = order_number(path)?;
     let body = with_db(&state, move |conn, _| {
         let order = Orders::by_out_trade_no(conn, &out_trade_no)?
             .ok_or_else(|| ApiError::NotFound("order".into()))?;
@@ -365,7 +411,7 @@ async fn admin_refund(
         })?;
     let done = refund::refund(
         &state,
-        path.into_inner(),
+        order_number(path)?,
         body.amount,
         out_request_no,
         body.reason,

@@ -29,6 +29,16 @@ impl QueryParams {
             .map(|(_, value)| value.as_str())
     }
 
+    /// The first value of `name`, refused (code 999 naming it) when it holds a control character.
+    pub fn text(&self, name: &'static str) -> Result<Option<&str>, ApiError> {
+        match self.get(name) {
+            Some(value) => luffy_domain::fields::check_no_control(name, value)
+                .map(|()| Some(value))
+                .map_err(ApiError::from),
+            None => Ok(None),
+        }
+    }
+
     /// The absolute URL of this request with `page` set to `page` (or removed for page 1),
     /// parameters sorted by name, as Django REST framework writes its links.
     fn link(&self, base: &str, page: u64) -> String {
@@ -51,9 +61,18 @@ impl QueryParams {
     }
 }
 
-/// A JSON body; a malformed one is a code-999 rejection naming the problem.
+/// A JSON body; a malformed one is a code-999 rejection naming the problem, and so is a body
+/// with a control character (NUL, escape, …) in any of its texts, naming the field.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|err| ApiError::rejected(format!("body: {err}")))
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|err| ApiError::rejected(format!("body: {err}")))?;
+    luffy_domain::fields::check_json_text(&value).map_err(|field| {
+        ApiError::rejected(format!(
+            "{field}: {}",
+            luffy_domain::fields::CONTROL_MESSAGE
+        ))
+    })?;
+    serde_json::from_value(value).map_err(|err| ApiError::rejected(format!("body: {err}")))
 }
 
 #[derive(Serialize)]

@@ -11,6 +11,7 @@ use luffy_db::account::{DEFAULT_ICON, NewUser, SmsCodes, Throttles, UserRow};
 use luffy_db::{DbConnection, DbError, write_transaction};
 use luffy_domain::account::{
     LoginName, Mobile, PlainPassword, SMS_CODE_TTL_SECS, SmsCode, Throttle, ThrottleRule,
+    account_key, check_new_password,
 };
 use rand::{Rng, RngCore};
 
@@ -19,6 +20,7 @@ const BAD_CREDENTIALS: &str = "用户名或密码错误";
 const BAD_CODE: &str = "验证码错误";
 const NOT_REGISTERED: &str = "该手机号未注册";
 const ALREADY_REGISTERED: &str = "该手机号已注册";
+const WRONG_PASSWORD: &str = "原密码错误";
 
 /// What a successful login answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,18 +73,16 @@ pub fn password_login(
     password: &str,
 ) -> Result<LoginSuccess, ApiError> {
     let mut conn = luffy_db::connection(&state.pool)?;
-    let name = LoginName::parse(name).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
     throttle(
         state,
         &mut conn,
-        &[
-            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
-            Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, name.throttle_key()),
-        ],
+        &[Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client)],
     )?;
+    let name = LoginName::parse(name).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
+    let user = UserRow::by_login(&mut conn, &name)?;
+    throttle(state, &mut conn, &[login_throttle(user.as_ref(), &name)])?;
     let password =
         PlainPassword::for_login(password).map_err(|_| ApiError::rejected(BAD_CREDENTIALS))?;
-    let user = UserRow::by_login(&mut conn, &name)?;
     let Some(user) = user.filter(|user| user.is_active) else {
         // Spend the same effort as a real check, so timing does not tell who has an account.
         let _ = state.hasher.hash(password.expose(), &[0; 16]);
@@ -92,6 +92,15 @@ pub fn password_login(
         return Err(ApiError::rejected(BAD_CREDENTIALS));
     }
     login_success(state, &mut conn, &user)
+}
+
+/// The per-account limit of a login: counted under the account, whichever of its names was
+/// typed, or under the name when it designates no account.
+fn login_throttle(user: Option<&UserRow>, name: &LoginName) -> Throttle {
+    match user {
+        Some(user) => Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, account_key(user.id)),
+        None => Throttle::new(ThrottleRule::LOGIN_PER_UNKNOWN_NAME, name.throttle_key()),
+    }
 }
 
 /// How using an SMS code went; wrong guesses are committed, so they are outcomes, not errors.
@@ -113,13 +122,16 @@ pub fn sms_login(
     throttle(
         state,
         &mut conn,
-        &[
-            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
-            Throttle::new(
-                ThrottleRule::LOGIN_PER_ACCOUNT,
-                format!("mobile:{}", mobile.as_str()),
-            ),
-        ],
+        &[Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client)],
+    )?;
+    let known = UserRow::by_mobile(&mut conn, &mobile)?;
+    throttle(
+        state,
+        &mut conn,
+        &[login_throttle(
+            known.as_ref(),
+            &LoginName::Mobile(mobile.clone()),
+        )],
     )?;
     let code = SmsCode::parse(code)?;
     let now = state.clock.now();
@@ -153,6 +165,8 @@ pub fn register(
     let mobile = Mobile::parse(mobile)?;
     let code = SmsCode::parse(code)?;
     let password = PlainPassword::parse(password)?;
+    // The username is the mobile.
+    check_new_password(password.expose(), &[mobile.as_str()])?;
     let mut conn = luffy_db::connection(&state.pool)?;
     throttle(
         state,
@@ -228,11 +242,76 @@ pub fn send_sms(state: &AppState, client: &str, mobile: &str) -> Result<(), ApiE
     })
 }
 
-/// `mobile`: whether an account uses this mobile.
-pub fn mobile_exists(state: &AppState, mobile: &str) -> Result<bool, ApiError> {
+/// `mobile`: whether an account uses this mobile, throttled per client address (it tells
+/// who has an account).
+pub fn mobile_exists(state: &AppState, client: &str, mobile: &str) -> Result<bool, ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    throttle(
+        state,
+        &mut conn,
+        &[Throttle::new(
+            ThrottleRule::MOBILE_CHECK_PER_ADDRESS,
+            client,
+        )],
+    )?;
     let Ok(mobile) = Mobile::parse(mobile) else {
         return Ok(false);
     };
-    let mut conn = luffy_db::connection(&state.pool)?;
     Ok(UserRow::mobile_taken(&mut conn, &mobile)?)
+}
+
+/// `logout`: every token of the user issued so far stops working.
+pub fn logout(state: &AppState, user_id: i64) -> Result<(), ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    UserRow::revoke_tokens(&mut conn, user_id)?;
+    Ok(())
+}
+
+/// `password`: a new password for a logged-in user who knows the current one. Every earlier
+/// token stops working; the answer carries a fresh one. Guesses of the current password count
+/// against the account's login limit.
+pub fn change_password(
+    state: &AppState,
+    client: &str,
+    user_id: i64,
+    old_password: &str,
+    new_password: &str,
+) -> Result<LoginSuccess, ApiError> {
+    let mut conn = luffy_db::connection(&state.pool)?;
+    throttle(
+        state,
+        &mut conn,
+        &[
+            Throttle::new(ThrottleRule::LOGIN_PER_ADDRESS, client),
+            Throttle::new(ThrottleRule::LOGIN_PER_ACCOUNT, account_key(user_id)),
+        ],
+    )?;
+    let user = UserRow::by_id(&mut conn, user_id)?
+        .filter(|user| user.is_active)
+        .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
+    let old =
+        PlainPassword::for_login(old_password).map_err(|_| ApiError::rejected(WRONG_PASSWORD))?;
+    if !state.hasher.verify(old.expose(), &user.password_hash) {
+        return Err(ApiError::rejected(WRONG_PASSWORD));
+    }
+    let new = PlainPassword::parse(new_password)?;
+    let mut identities = vec![user.username.as_str()];
+    identities.extend(user.mobile.as_deref());
+    check_new_password(new.expose(), &identities)?;
+    if new.expose() == old.expose() {
+        return Err(ApiError::rejected("新密码不能与原密码相同"));
+    }
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let hash = state
+        .hasher
+        .hash(new.expose(), &salt)
+        .map_err(|err| ApiError::Internal(err.to_string()))?;
+    if !UserRow::change_password(&mut conn, user.id, &user.password_hash, &hash)? {
+        // Changed meanwhile by another request: that one won.
+        return Err(ApiError::rejected(crate::auth::FAILED));
+    }
+    let user = UserRow::by_id(&mut conn, user.id)?
+        .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
+    login_success(state, &mut conn, &user)
 }

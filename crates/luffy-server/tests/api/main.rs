@@ -17,10 +17,12 @@ mod cors;
 mod demo_media;
 mod fixtures;
 mod health;
+mod http_surface;
 mod media;
 #[macro_use]
 mod studio;
 mod media_cli;
+mod media_guards;
 mod media_uploads;
 #[macro_use]
 mod shop;
@@ -28,5 +30,10 @@ mod group_commit;
 mod money;
 mod offline_purchase;
 mod order_faults;
+mod order_limits;
 mod orders;
 mod search;
+mod slow_bodies;
+mod text_input;
+mod throttles;
+mod tokens;

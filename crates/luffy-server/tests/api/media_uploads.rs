@@ -1,6 +1,6 @@
 //! Direct uploads, callbacks and links, the same tests on local storage and on Qiniu.
 
-use crate::studio::{ACCESS_KEY, SECRET_KEY, Studio, sample};
+use crate::studio::{ACCESS_KEY, SECRET_KEY, Studio, png, sample};
 use serde_json::{Value, json};
 
 /// Qiniu calling back again for `key`, signed with `secret` (a retried callback when it is the
@@ -85,7 +85,7 @@ both_storages! {
         let course = studio.catalog.first;
         let grant = studio.grant(json!({"course_image": course, "filename": "cover.png"})).await;
         let cover_key = grant["key"].as_str().unwrap().to_owned();
-        let cover = sample(2048);
+        let cover = png(2048);
         let (status, body) = studio.upload(&grant, &cover_key, cover.clone(), "image/png").await;
         assert_eq!(status, 200, "{body}");
         let (_, detail) = studio.app.get_json(&format!("/api/v1/course/actual/{course}/")).await;
@@ -155,7 +155,7 @@ both_storages! {
 
         let image = studio.grant(json!({"course_image": studio.catalog.first, "filename": "c.png"})).await;
         let image_key = image["key"].as_str().unwrap().to_owned();
-        let (status, _) = studio.upload(&image, &image_key, sample(10 * 1024 * 1024 + 1), "image/png").await;
+        let (status, _) = studio.upload(&image, &image_key, png(10 * 1024 * 1024 + 1), "image/png").await;
         assert_eq!(status, 413, "oversize");
 
         studio.advance(2 * 3600);
@@ -252,6 +252,15 @@ both_storages! {
         let fresh = studio.visible_link(paid, Some(&studio.buyer)).await.expect("fresh link");
         assert_ne!(fresh, owned);
         assert_eq!(studio.fetch(&fresh).await, (200, paid_bytes));
+
+        // Once the buyer logs out, the old token shows no more than an anonymous visitor sees.
+        let (_, body) = studio
+            .app
+            .send_json(reqwest::Method::POST, "/api/v1/user/user/logout/", &json!({}), Some(&studio.buyer))
+            .await;
+        assert_eq!(body["code"], 100, "{body}");
+        assert_eq!(studio.visible_link(paid, Some(&studio.buyer)).await, None, "revoked token");
+        assert!(studio.visible_link(free, Some(&studio.buyer)).await.is_some());
     }
 }
 

@@ -36,7 +36,9 @@ both_backends! {
         let page = app.client.get(&location).send().await.unwrap();
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
-        assert!(html.contains("支付结果") && html.contains("/api/v1/order/success/"), "{html}");
+        assert!(html.contains("支付结果") && html.contains("/pay/success.js"), "{html}");
+        let script = app.client.get(app.url("/pay/success.js")).send().await.unwrap().text().await.unwrap();
+        assert!(script.contains("/api/v1/order/success/"), "{script}");
         let mut status = OrderStatus::Unpaid;
         for _ in 0..50 {
             status = Orders::by_out_trade_no(&mut app.db(), &out_trade_no).unwrap().unwrap().status();

@@ -283,6 +283,13 @@ fn count_files(dir: &std::path::Path) -> usize {
         .sum()
 }
 
+/// A PNG signature followed by `len - 8` sample bytes: what passes for an image upload.
+pub fn png(len: usize) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend(sample(len.saturating_sub(8)));
+    bytes
+}
+
 /// Bytes that look like nothing in particular.
 pub fn sample(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 7 % 251) as u8).collect()

@@ -82,6 +82,15 @@ impl LocalStorage {
             .fold(self.root.clone(), |path, segment| path.join(segment))
     }
 
+    /// The file of `key`, when neither it nor a folder on the way to it (below the media
+    /// folder) is a symbolic link: a link could lead out of the media folder. Parts that do not
+    /// exist yet are fine (an upload creates them).
+    pub fn contained_path(&self, key: &MediaKey) -> Result<PathBuf, StorageError> {
+        let path = self.path_of(key);
+        no_symlink_below(&self.root, &path)?;
+        Ok(path)
+    }
+
     /// Checks the signature and deadline of a private link as it arrived: `encoded_key` is the
     /// request path after `/media/` (still percent-encoded), `query` its query string.
     pub fn check_link(&self, encoded_key: &str, query: &str, now: i64) -> Result<(), StorageError> {
@@ -161,15 +170,29 @@ impl LocalStorage {
         E: std::fmt::Display,
     {
         UploadRules::check_mime(permit.kind, mime)?;
+        let destination = self.contained_path(&permit.key)?;
+        let extension = permit
+            .key
+            .as_str()
+            .rsplit_once('.')
+            .map_or("", |(_, ext)| ext)
+            .to_owned();
         let temp = self.temp_path(TEMP_DIR, &random_hex(16))?;
         let received = async {
             let mut file = tokio::fs::File::create(&temp).await?;
             let mut hasher = EtagHasher::new();
             let mut size = 0u64;
+            // The first bytes, until the content type is checked against the key's.
+            let mut head: Option<Vec<u8>> = Some(Vec::new());
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|err| {
-                    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, err.to_string())
-                })?;
+                let chunk = chunk.map_err(|err| StorageError::Aborted(err.to_string()))?;
+                if let Some(start) = head.as_mut() {
+                    start.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - start.len())]);
+                    if start.len() >= SNIFF_BYTES {
+                        permit.kind.check_content(&extension, start)?;
+                        head = None;
+                    }
+                }
                 size += chunk.len() as u64;
                 if size > permit.max_size {
                     return Err(StorageError::Refused(luffy_domain::DomainError::invalid(
@@ -179,6 +202,9 @@ impl LocalStorage {
                 }
                 hasher.update(&chunk);
                 file.write_all(&chunk).await?;
+            }
+            if let Some(start) = head {
+                permit.kind.check_content(&extension, &start)?;
             }
             file.sync_all().await?;
             permit.kind.rules().check_size(size)?;
@@ -194,8 +220,8 @@ impl LocalStorage {
                     mime: mime.to_owned(),
                 };
                 let temp = temp.clone();
-                let destination = self.path_of(&permit.key);
-                blocking(move || place(&temp, &destination, &object)).await
+                let root = self.root.clone();
+                blocking(move || place_within(&root, &temp, &destination, &object)).await
             }
             Err(err) => Err(err),
         };
@@ -211,6 +237,12 @@ impl LocalStorage {
 
     fn temp_path(&self, folder: &str, name: &str) -> std::io::Result<PathBuf> {
         let dir = self.root.join(folder);
+        if std::fs::symlink_metadata(&dir).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            return Err(std::io::Error::other(format!(
+                "{} is a symbolic link",
+                dir.display()
+            )));
+        }
         std::fs::create_dir_all(&dir)?;
         Ok(dir.join(name))
     }
@@ -264,7 +296,7 @@ impl LocalStorage {
             etag: actual,
             mime: mime.to_owned(),
         };
-        let placed = place(&partial, &self.path_of(key), &object);
+        let placed = place_within(&self.root, &partial, &self.contained_path(key)?, &object);
         let _ = std::fs::remove_file(&partial);
         placed
     }
@@ -272,6 +304,45 @@ impl LocalStorage {
 
 /// Links `temp` to `destination` unless something is there already; the same bytes there
 /// count as done.
+/// How many first bytes of an upload are sniffed for its content type.
+const SNIFF_BYTES: usize = 12;
+
+/// Refuses `path` when it, or a folder between `root` and it, is a symbolic link. The root
+/// itself may be one (an operator's choice); what does not exist yet is fine.
+fn no_symlink_below(root: &Path, path: &Path) -> Result<(), StorageError> {
+    let Ok(relative) = path.strip_prefix(root) else {
+        return Err(StorageError::Symlink(path.display().to_string()));
+    };
+    let mut current = root.to_path_buf();
+    for part in relative.components() {
+        current.push(part);
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(StorageError::Symlink(current.display().to_string()));
+            }
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Ok(())
+}
+
+/// [`place`], once the folders of `destination` exist and none of them below `root` is a
+/// symbolic link (checked again here, in case one was swapped in meanwhile).
+fn place_within(
+    root: &Path,
+    temp: &Path,
+    destination: &Path,
+    object: &StoredObject,
+) -> Result<StoredObject, StorageError> {
+    if let Some(parent) = destination.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    no_symlink_below(root, destination)?;
+    place(temp, destination, object)
+}
+
 fn place(
     temp: &Path,
     destination: &Path,

@@ -49,6 +49,12 @@ pub enum StorageError {
     /// The settings cannot be used.
     #[error("storage settings: {0}")]
     Settings(String),
+    /// The client stopped sending the upload (disconnected, aborted, or too slow).
+    #[error("the upload did not arrive: {0}")]
+    Aborted(String),
+    /// A path of the media folder is a symbolic link, which could lead out of it.
+    #[error("media path {0} goes through a symbolic link")]
+    Symlink(String),
     /// A local file operation failed.
     #[error("media file: {0}")]
     Io(#[from] std::io::Error),

@@ -104,6 +104,14 @@ pub fn upload_error(err: StorageError) -> ApiError {
         StorageError::Forged | StorageError::BadToken(_) => StatusCode::UNAUTHORIZED,
         StorageError::Exists(_) => StatusCode::CONFLICT,
         StorageError::Unsupported(_) => StatusCode::NOT_FOUND,
+        StorageError::Aborted(reason) => {
+            log::warn!("upload aborted by the client: {reason}");
+            StatusCode::BAD_REQUEST
+        }
+        StorageError::Symlink(path) => {
+            log::warn!("media path {path} goes through a symbolic link: refused");
+            StatusCode::FORBIDDEN
+        }
         StorageError::HashMismatch { .. }
         | StorageError::Settings(_)
         | StorageError::Io(_)
@@ -112,5 +120,37 @@ pub fn upload_error(err: StorageError) -> ApiError {
     ApiError::Status {
         status,
         msg: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_abort_is_the_client_s_failure_not_a_server_fault() {
+        let answer = upload_error(StorageError::Aborted("connection reset".into()));
+        assert!(
+            matches!(
+                answer,
+                ApiError::Status {
+                    status: StatusCode::BAD_REQUEST,
+                    ..
+                }
+            ),
+            "{answer:?}"
+        );
+        let answer = upload_error(StorageError::Symlink("media/x".into()));
+        assert!(matches!(
+            answer,
+            ApiError::Status {
+                status: StatusCode::FORBIDDEN,
+                ..
+            }
+        ));
+        assert!(matches!(
+            upload_error(StorageError::Io(std::io::Error::other("disk full"))),
+            ApiError::Internal(_)
+        ));
     }
 }

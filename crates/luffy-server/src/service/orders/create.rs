@@ -23,6 +23,8 @@ pub struct PayRequest {
     pub total_amount: Money,
     /// 1 = Alipay (the only one supported).
     pub pay_type: i32,
+    /// The version of the buyer's login token; a token of an older version is revoked.
+    pub token_version: i64,
 }
 
 /// What one attempt at placing the order found.
@@ -121,7 +123,7 @@ async fn place(
         ids.sort_unstable();
         ids.dedup();
         let source = Orders::cart_source(conn, user_id, &ids)?
-            .filter(|source| source.active)
+            .filter(|source| source.active && source.token_version == request.token_version)
             .ok_or_else(|| ApiError::rejected(crate::auth::FAILED))?;
         let cart = price_cart(
             &request.courses,

@@ -5,7 +5,7 @@
 //! out-of-order notify changes nothing twice. Every notify is kept in the audit trail with its
 //! raw form. Bad signatures are throttled per client address; a validly signed notify never is.
 
-use super::payment::{PaymentReport, ReportOutcome, apply_report};
+use super::payment::{PaymentReport, ReportOutcome, apply_report, mismatch};
 use super::{with_db, with_db_tx};
 use crate::adapters::alipay::evidence;
 use crate::api::ApiError;
@@ -18,7 +18,6 @@ use luffy_db::orders::{
     NewPaymentEvent, OrderRow, Orders, PaidFacts, PaymentEvent, RefundAnswer, RefundRow,
 };
 use luffy_domain::account::{Throttle, ThrottleRule};
-use luffy_domain::order::check_payment;
 
 /// Bad-signature notifies accepted (and audited) per client address per minute before the
 /// address is throttled.
@@ -27,6 +26,14 @@ pub const BAD_SIGNATURE_RULE: ThrottleRule = ThrottleRule {
     limit: 20,
     window_secs: 60,
 };
+
+/// The largest notify body accepted; real notifies are under 4 KiB. Larger ones are refused
+/// with 413 before they are read.
+pub const NOTIFY_BODY_LIMIT: usize = 8 * 1024;
+
+/// How much of a body that fails verification the audit trail keeps, with its SHA-256 digest
+/// and length.
+pub const UNVERIFIED_PREFIX_BYTES: usize = 2 * 1024;
 
 /// What to answer Alipay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,9 +52,9 @@ pub async fn handle_notify(
     body: web::Bytes,
     client: String,
 ) -> Result<NotifyAnswer, ApiError> {
-    let raw = String::from_utf8_lossy(&body).into_owned();
     match state.payments.verify_notify(&body) {
         Ok(notice) => {
+            let raw = storable(&String::from_utf8_lossy(&body));
             let (answer, refund) = with_db_tx(state, move |conn, state| {
                 apply_verified(conn, state, &notice, raw, client)
             })
@@ -58,7 +65,8 @@ pub async fn handle_notify(
             Ok(answer)
         }
         Err(err) => {
-            let reason = err.to_string();
+            let (raw, digest) = unverified_evidence(&body);
+            let reason = storable(&format!("{err}; {digest}"));
             with_db(state, move |conn, state| {
                 let now = state.clock.now();
                 let throttle = Throttle {
@@ -154,14 +162,16 @@ fn refund_report(
     raw: String,
     client: String,
 ) -> Result<(NotifyAnswer, Option<RefundRow>), ApiError> {
-    if let Err(mismatch) = check_payment(
-        &report.evidence,
-        state.payments.app_id(),
-        order.total()?,
-        state.payments.seller_id(),
-    ) {
-        let detail = Some(mismatch.to_string());
-        record(conn, state, &client, Some(notice), &raw, "mismatch", detail)?;
+    if let Some(why) = mismatch(state, order, report)? {
+        record(
+            conn,
+            state,
+            &client,
+            Some(notice),
+            &raw,
+            "mismatch",
+            Some(why),
+        )?;
         return Ok((NotifyAnswer::Failed, None));
     }
     let request = match details.out_biz_no.as_deref() {
@@ -186,6 +196,34 @@ fn refund_report(
     };
     record(conn, state, &client, Some(notice), &raw, outcome, None)?;
     Ok((NotifyAnswer::Success, None))
+}
+
+/// What the audit trail keeps of a body that failed verification: its first
+/// [`UNVERIFIED_PREFIX_BYTES`] (cut at a character boundary) and a line with its length and
+/// SHA-256 digest.
+fn unverified_evidence(body: &[u8]) -> (String, String) {
+    use sha2::Digest;
+    let text = String::from_utf8_lossy(&body[..body.len().min(UNVERIFIED_PREFIX_BYTES)]);
+    let mut prefix = text.into_owned();
+    if body.len() > UNVERIFIED_PREFIX_BYTES {
+        // A cut through a multi-byte character shows as one replacement character; drop it.
+        if prefix.ends_with('\u{fffd}') {
+            prefix.pop();
+        }
+    }
+    let digest: String = sha2::Sha256::digest(body)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    (
+        storable(&prefix),
+        format!("{} bytes, sha256 {digest}", body.len()),
+    )
+}
+
+/// `text` as the audit trail can store it on every backend (PostgreSQL refuses NUL in text).
+fn storable(text: &str) -> String {
+    text.replace('\0', "\u{fffd}")
 }
 
 fn record(

@@ -70,26 +70,37 @@ impl ReportOutcome {
     }
 }
 
-/// Checks `report` against `order` (app, amount and, when named, seller) and applies it.
-/// Runs inside the caller's transaction, next to its audit row.
+/// Why `report` is not `order`'s trade (another app, amount or, when named, seller), if so.
+pub fn mismatch(
+    state: &AppState,
+    order: &OrderRow,
+    report: &PaymentReport,
+) -> Result<Option<String>, ApiError> {
+    let seller = if report.names_seller {
+        state.payments.seller_id()
+    } else {
+        None
+    };
+    Ok(check_payment(
+        &report.evidence,
+        state.payments.app_id(),
+        order.total()?,
+        seller,
+    )
+    .err()
+    .map(|mismatch| mismatch.to_string()))
+}
+
+/// Checks `report` against `order` ([`mismatch`]) and applies it. Runs inside the caller's
+/// transaction, next to its audit row.
 pub fn apply_report(
     conn: &mut DbConnection,
     state: &AppState,
     order: &OrderRow,
     report: &PaymentReport,
 ) -> Result<ReportOutcome, ApiError> {
-    let seller = if report.names_seller {
-        state.payments.seller_id()
-    } else {
-        None
-    };
-    if let Err(mismatch) = check_payment(
-        &report.evidence,
-        state.payments.app_id(),
-        order.total()?,
-        seller,
-    ) {
-        return Ok(ReportOutcome::Mismatch(mismatch.to_string()));
+    if let Some(why) = mismatch(state, order, report)? {
+        return Ok(ReportOutcome::Mismatch(why));
     }
     let now = state.clock.now().naive_utc();
     Ok(

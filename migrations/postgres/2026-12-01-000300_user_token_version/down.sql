@@ -1,0 +1,1 @@
+ALTER TABLE luffy_user DROP COLUMN token_version;
