@@ -3,6 +3,10 @@
 //! of this machine measured in the same run, then a count of the orders in the database: none
 //! lost, none duplicated, every acknowledged notify paid.
 //!
+//! A buyer has at most one open order per course, so every request must be a new (buyer,
+//! course) pair: the harness adds `--buyers` buyers with the given account's password (straight
+//! into the database it is given) and sends each pair once.
+//!
 //! Against a server in its default mode (the built-in Alipay simulator), notifies are signed
 //! with the simulator's key from the server's data dir:
 //!
@@ -33,12 +37,15 @@ struct Args {
     /// Base URL of the server (loopback only).
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     base: String,
-    /// The buyer.
+    /// The account whose password the buyers share.
     #[arg(long)]
     username: String,
-    /// The buyer's password.
+    /// Its password.
     #[arg(long)]
     password: String,
+    /// How many buyers order (each orders each course at most once; 1 to 2000).
+    #[arg(long, default_value_t = 300)]
+    buyers: usize,
     /// The server's data dir (holds the simulator's Alipay key and the app key).
     #[arg(long, default_value = "data")]
     data_dir: PathBuf,
@@ -173,61 +180,51 @@ async fn run(args: Args) -> Result<bool, String> {
         .timeout(Duration::from_secs(15))
         .build()
         .map_err(|e| e.to_string())?;
-    let login: Value = client
-        .post(format!("{base}/api/v1/user/user/mul_login/"))
-        .json(&json!({"username": args.username, "password": args.password}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let token = login["token"]
-        .as_str()
-        .ok_or_else(|| format!("login failed: {login}"))?
-        .to_owned();
-    let courses = priced_courses(&client, &base).await?;
     let database = luffy_db::DatabaseUrl::parse(&args.database_url).map_err(|e| e.to_string())?;
+    let buyers = add_buyers(&database, &args.username, args.buyers)?;
+    let tokens = log_in(&client, &base, &buyers, &args.password).await?;
+    let courses = priced_courses(&client, &base).await?;
     let before = count_orders(&database)?;
 
-    // Phase 1: order creation. Each course's request is encoded once; responses are kept as
-    // bytes and read after the clock stops, so the harness takes as little CPU as it can from
-    // the server it shares the machine with.
+    // Phase 1: order creation, one request per (buyer, course), each encoded once; responses
+    // are kept as bytes and read after the clock stops, so the harness takes as little CPU as
+    // it can from the server it shares the machine with.
     let address = server_address(&base)?;
     let host = address.to_string();
-    let authorization = format!("jwt {token}");
-    let requests: Arc<Vec<(Vec<u8>, String)>> = Arc::new(
-        courses
-            .iter()
-            .map(|(course, price)| {
-                let body = json!({"courses": [course], "total_amount": price}).to_string();
-                let request = encode_request(
-                    "POST",
-                    &host,
-                    "/api/v1/order/pay/",
-                    &[
-                        ("authorization", authorization.as_str()),
-                        ("content-type", "application/json"),
-                    ],
-                    body.as_bytes(),
-                );
-                (request, price.clone())
-            })
-            .collect(),
-    );
+    let mut requests = Vec::with_capacity(tokens.len() * courses.len());
+    for (course, price) in &courses {
+        let body = json!({"courses": [course], "total_amount": price}).to_string();
+        for token in &tokens {
+            let authorization = format!("jwt {token}");
+            let request = encode_request(
+                "POST",
+                &host,
+                "/api/v1/order/pay/",
+                &[
+                    ("authorization", authorization.as_str()),
+                    ("content-type", "application/json"),
+                ],
+                body.as_bytes(),
+            );
+            requests.push((request, price.clone()));
+        }
+    }
+    let requests = Arc::new(requests);
+    let cursor = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let cpu_before = args.server_pid.map(CpuSample::read).transpose()?;
     let end = Instant::now() + Duration::from_secs(args.duration);
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
-        .map(|worker| {
-            let requests = requests.clone();
+        .map(|_| {
+            let (requests, cursor) = (requests.clone(), cursor.clone());
             tokio::spawn(async move {
                 let mut connection = Connection::new(address);
                 let mut answers = Vec::new();
-                let mut next = worker;
                 while Instant::now() < end {
-                    let (request, price) = &requests[next % requests.len()];
-                    next += 7;
+                    let index = cursor.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((request, price)) = requests.get(index) else {
+                        break;
+                    };
                     let sent = Instant::now();
                     let answer = connection.exchange(request).await;
                     let micros = u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX);
@@ -242,6 +239,11 @@ async fn run(args: Args) -> Result<bool, String> {
         answers.extend(worker.await.map_err(|e| e.to_string())?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    if cursor.load(std::sync::atomic::Ordering::Relaxed) >= requests.len() {
+        println!(
+            "note           every (buyer, course) pair was ordered before the time was up: raise --buyers"
+        );
+    }
     let cpu = match (cpu_before, args.server_pid) {
         (Some(before), Some(pid)) => Some(before.until(CpuSample::read(pid)?)),
         _ => None,
@@ -388,6 +390,78 @@ fn server_address(base: &str) -> Result<std::net::SocketAddr, String> {
         .into_iter()
         .next()
         .ok_or_else(|| format!("{base}: no address"))
+}
+
+/// Adds `count` buyers `load_buyer_<n>` with the password of `username` (those that exist are
+/// kept); returns their names.
+fn add_buyers(
+    database: &luffy_db::DatabaseUrl,
+    username: &str,
+    count: usize,
+) -> Result<Vec<String>, String> {
+    use diesel::prelude::*;
+    use luffy_db::schema::luffy_user;
+    if !(1..=2000).contains(&count) {
+        return Err("--buyers 1..=2000".into());
+    }
+    let mut conn = luffy_db::DbConnection::open(database).map_err(|e| e.to_string())?;
+    let (hash, joined): (String, chrono::NaiveDateTime) = luffy_user::table
+        .filter(luffy_user::username.eq(username))
+        .select((luffy_user::password_hash, luffy_user::date_joined))
+        .first(&mut conn)
+        .map_err(|e| format!("the account {username}: {e}"))?;
+    let names: Vec<String> = (0..count).map(|n| format!("load_buyer_{n}")).collect();
+    let existing: Vec<String> = luffy_user::table
+        .filter(luffy_user::username.eq_any(&names))
+        .select(luffy_user::username)
+        .load(&mut conn)
+        .map_err(|e| e.to_string())?;
+    for name in names.iter().filter(|name| !existing.contains(name)) {
+        diesel::insert_into(luffy_user::table)
+            .values((
+                luffy_user::username.eq(name),
+                luffy_user::password_hash.eq(&hash),
+                luffy_user::is_staff.eq(false),
+                luffy_user::is_superuser.eq(false),
+                luffy_user::is_active.eq(true),
+                luffy_user::date_joined.eq(joined),
+            ))
+            .execute(&mut conn)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(names)
+}
+
+/// Logs every buyer in, a few at a time; returns their tokens.
+async fn log_in(
+    client: &reqwest::Client,
+    base: &str,
+    buyers: &[String],
+    password: &str,
+) -> Result<Vec<String>, String> {
+    let mut tokens = Vec::with_capacity(buyers.len());
+    for chunk in buyers.chunks(8) {
+        let answers = futures_util::future::join_all(chunk.iter().map(|name| async move {
+            let login: Value = client
+                .post(format!("{base}/api/v1/user/user/mul_login/"))
+                .json(&json!({"username": name, "password": password}))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            login["token"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| format!("login of {name} failed: {login}"))
+        }))
+        .await;
+        for answer in answers {
+            tokens.push(answer?);
+        }
+    }
+    Ok(tokens)
 }
 
 /// (orders, distinct out_trade_no, paid orders).
