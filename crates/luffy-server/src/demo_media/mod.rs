@@ -2,7 +2,7 @@
 //! the default user icon (PNG), and one short trial video shipped with Luffy, written through the storage port so
 //! that every media URL of the demo answers.
 
-mod font;
+mod text;
 
 use crate::adapters::storage::{Storage, StorageError};
 use luffy_db::seed::{DemoMedia, DemoMediaKind};
@@ -51,29 +51,23 @@ impl Canvas {
         }
     }
 
-    /// Draws `text` centred horizontally with its top at `y`, as large as fits (at most
-    /// `max_scale` pixels per font pixel); returns the height used.
-    fn centred_text(&mut self, text: &str, y: usize, max_scale: usize, colour: [u8; 3]) -> usize {
-        let (glyph_w, glyph_h) = font::GLYPH;
-        let cells = text.chars().count();
-        if cells == 0 {
-            return 0;
+    /// Blends `colour` into the pixel at (`x`, `y`) by `coverage` (0 to 1).
+    fn blend(&mut self, x: usize, y: usize, colour: [u8; 3], coverage: f32) {
+        if x >= self.width || y >= self.height {
+            return;
         }
-        let advance = glyph_w + 1;
-        let scale = (self.width * 9 / 10 / (cells * advance)).clamp(1, max_scale);
-        let width = (cells * advance - 1) * scale;
-        let mut x = self.width.saturating_sub(width) / 2;
-        for c in text.chars() {
-            for (row, bits) in font::glyph(c).iter().enumerate() {
-                for col in 0..glyph_w {
-                    if bits & (0x10 >> col) != 0 {
-                        self.rect(x + col * scale, y + row * scale, scale, scale, colour);
-                    }
-                }
-            }
-            x += advance * scale;
+        let at = (y * self.width + x) * 3;
+        let coverage = coverage.clamp(0.0, 1.0);
+        for (channel, target) in self.pixels[at..at + 3].iter_mut().zip(colour) {
+            let mixed = f32::from(*channel) * (1.0 - coverage) + f32::from(target) * coverage;
+            *channel = mixed.round().clamp(0.0, 255.0) as u8;
         }
-        glyph_h * scale
+    }
+
+    /// Draws `line` centred horizontally with its top at `y`, at most `max_height` pixels tall
+    /// and at most nine tenths of the width; returns the height used.
+    fn centred_text(&mut self, line: &str, y: usize, max_height: usize, colour: [u8; 3]) -> usize {
+        text::draw_centred(self, line, y, max_height, colour)
     }
 
     fn png(&self) -> Result<Vec<u8>, png::EncodingError> {
@@ -95,14 +89,14 @@ fn colour(number: usize) -> [u8; 3] {
     PALETTE[number % PALETTE.len()]
 }
 
-/// A 480×270 cover: "LUFFY", the course's number and the Latin part of its name.
+/// A 480×270 cover: "路飞学城", the course's name and its number.
 fn cover(number: usize, name: &str) -> Canvas {
     let mut canvas = Canvas::new(480, 270, colour(number));
     canvas.rect(0, 0, 480, 8, WHITE);
-    let mut y = 40;
-    y += canvas.centred_text("LUFFY", y, 4, WHITE) + 24;
-    y += canvas.centred_text(&format!("NO.{number}"), y, 9, WHITE) + 24;
-    canvas.centred_text(&font::drawable(name), y, 6, WHITE);
+    let mut y = 44;
+    y += canvas.centred_text("路飞学城 LUFFY", y, 28, WHITE) + 30;
+    y += canvas.centred_text(name, y, 56, WHITE) + 30;
+    canvas.centred_text(&format!("No.{number}"), y, 28, WHITE);
     canvas
 }
 
@@ -112,16 +106,16 @@ fn portrait(name: &str) -> Canvas {
     let mut canvas = Canvas::new(240, 240, colour(seed));
     canvas.rect(60, 150, 120, 90, WHITE);
     canvas.rect(85, 60, 70, 70, WHITE);
-    canvas.centred_text(&font::drawable(name), 14, 5, WHITE);
+    canvas.centred_text(name, 14, 36, WHITE);
     canvas
 }
 
-/// A 1200×300 banner: "LUFFY" and the Latin part of its title.
+/// A 1200×300 banner: "路飞学城" and its title.
 fn banner(number: usize, title: &str) -> Canvas {
     let mut canvas = Canvas::new(1200, 300, colour(number + 3));
     canvas.rect(0, 260, 1200, 40, WHITE);
-    let y = 40 + canvas.centred_text("LUFFY", 40, 12, WHITE) + 30;
-    canvas.centred_text(&font::drawable(title), y, 10, WHITE);
+    let y = 36 + canvas.centred_text("路飞学城 LUFFY", 36, 48, WHITE) + 36;
+    canvas.centred_text(title, y, 84, WHITE);
     canvas
 }
 
@@ -186,5 +180,24 @@ mod tests {
         let first = cover(1, "Python开发21天入门").png().unwrap();
         let second = cover(2, "Linux系统基础").png().unwrap();
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn a_cover_shows_its_chinese_name() {
+        // Same number, names that differ only in Chinese characters: the pictures differ.
+        assert_ne!(cover(3, "系统基础").pixels, cover(3, "项目实战").pixels);
+    }
+
+    #[test]
+    fn the_font_has_every_character_the_demo_names() {
+        for item in luffy_db::seed::demo_media() {
+            let name = match item.kind {
+                DemoMediaKind::CourseCover { name, .. } => name,
+                DemoMediaKind::TeacherPortrait { name } => name,
+                DemoMediaKind::Banner { title, .. } => title,
+                _ => continue,
+            };
+            assert_eq!(text::missing(name), Vec::<char>::new(), "{name}");
+        }
     }
 }
