@@ -1,0 +1,69 @@
+//! Pricing: validity options, time-limited promotions and coupons, priced exactly in integer fen.
+//!
+//! The order of application is validity option → promotion → coupon → credit. Every computed
+//! price is the exact rational result rounded half up to a whole fen; a discount is the
+//! difference between two prices. Nothing here reads a clock: every function takes `now`.
+
+mod allocate;
+mod coupon;
+mod promotion;
+mod rule;
+mod validity;
+
+pub use allocate::{largest_remainder, largest_remainder_capped};
+pub use coupon::{
+    ClaimRefusal, CouponChoice, CouponEvaluation, CouponKind, CouponLine, CouponScope,
+    CouponStatus, CouponTemplate, CouponUnusable, CouponValidity, UserCoupon, coupon_choices,
+    evaluate_coupon,
+};
+pub use promotion::{AppliedPromotion, Promotion, best_promotion};
+pub use rule::{DiscountRule, RATE_SCALE, Rate, RuleKind, Tier};
+pub use validity::{
+    AccessEnd, ChosenOption, MAX_EXPIRE_DAYS, OptionChoice, PERMANENT_TEXT, Period, ValidityOption,
+    ValidityOptions, access_after_purchase,
+};
+
+use crate::Money;
+
+/// `a / b` rounded half up, for `a ≥ 0` and `b > 0`: ⌊(2a + b) / (2b)⌋.
+pub(crate) fn half_up(a: i128, b: i128) -> i128 {
+    (2 * a + b).div_euclid(2 * b)
+}
+
+/// An amount as staff write it in a formula: yuan without trailing zeros (`20`, `19.9`, `0.05`).
+pub(crate) fn yuan_text(amount: Money) -> String {
+    let fen = amount.fen();
+    match fen % 100 {
+        0 => format!("{}", fen / 100),
+        cents if cents % 10 == 0 => format!("{}.{}", fen / 100, cents / 10),
+        cents => format!("{}.{:02}", fen / 100, cents),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_up_rounds_the_half_away_from_zero() {
+        assert_eq!(half_up(169_915, 10), 16_992);
+        assert_eq!(half_up(169_914, 10), 16_991);
+        assert_eq!(half_up(5, 10), 1);
+        assert_eq!(half_up(4, 10), 0);
+        assert_eq!(half_up(0, 7), 0);
+        assert_eq!(half_up(14, 7), 2);
+    }
+
+    #[test]
+    fn yuan_text_drops_trailing_zeros() {
+        for (fen, text) in [
+            (2000, "20"),
+            (1990, "19.9"),
+            (1995, "19.95"),
+            (5, "0.05"),
+            (0, "0"),
+        ] {
+            assert_eq!(yuan_text(Money::clamped(fen)), text);
+        }
+    }
+}
