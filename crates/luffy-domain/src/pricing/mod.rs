@@ -6,8 +6,11 @@
 
 mod allocate;
 mod coupon;
+mod display;
 mod promotion;
+mod quote;
 mod rule;
+mod snapshot;
 mod validity;
 
 pub use allocate::{largest_remainder, largest_remainder_capped};
@@ -16,8 +19,14 @@ pub use coupon::{
     CouponStatus, CouponTemplate, CouponUnusable, CouponValidity, UserCoupon, coupon_choices,
     evaluate_coupon,
 };
+pub use display::{CoursePricing, DiscountJson, ExpireListItem, course_pricing, percent_off, zhe};
 pub use promotion::{AppliedPromotion, Promotion, best_promotion};
+pub use quote::{
+    AppliedCoupon, CouponOffer, CourseOffer, CreditRequest, LineRequest, Quote, QuoteLine,
+    QuoteRequest, quote,
+};
 pub use rule::{DiscountRule, RATE_SCALE, Rate, RuleKind, Tier};
+pub use snapshot::{OrderLineSnapshot, OrderSnapshot};
 pub use validity::{
     AccessEnd, ChosenOption, MAX_EXPIRE_DAYS, OptionChoice, PERMANENT_TEXT, Period, ValidityOption,
     ValidityOptions, access_after_purchase,
