@@ -320,7 +320,8 @@ pub struct CouponEvaluation {
 
 /// Whether `coupon` (an instance of `template`) can be used by `buyer_id` on `lines` at `now`,
 /// and what it takes off; otherwise the reason. The checks run in this order: ownership,
-/// status, window, scope, stacking, condition, something to discount.
+/// status, window, scope, stacking, condition, something to discount. The lines' total is
+/// expected within one trade ([`crate::money::MAX_FEN`]), as [`super::quote`] ensures.
 pub fn evaluate_coupon(
     template: &CouponTemplate,
     coupon: &UserCoupon,

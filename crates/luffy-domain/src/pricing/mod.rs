@@ -3,6 +3,22 @@
 //! The order of application is validity option → promotion → coupon → credit. Every computed
 //! price is the exact rational result rounded half up to a whole fen; a discount is the
 //! difference between two prices. Nothing here reads a clock: every function takes `now`.
+//!
+//! Rules worth knowing:
+//! - A promotion is live on `[start_at, end_at)`. Among the live ones whose rule applies, the
+//!   lowest price wins; ties go to the higher priority, the lower activity id, the lower rule
+//!   id, then the earlier position, so the choice is total.
+//! - A tiered (满减) rule whose lowest threshold the price does not meet does not apply at
+//!   all: the price is unchanged either way, but the line shows no badge and counts as not
+//!   promoted, so a coupon that does not stack with promotions can still be used on it.
+//! - Tiers must have strictly increasing thresholds *and* reductions, each reduction at most
+//!   its threshold: a tier that could never be chosen is a typo and is refused.
+//! - A rate lies in (0, 1]; `*1` leaves the price unchanged, which lets staff neutralise a
+//!   promotion without deleting it.
+//! - A coupon whose eligible lines cost nothing is refused rather than spent for nothing.
+//! - A coupon's discount is spread over its eligible lines by largest remainder (weights the
+//!   promotional prices); credit points by capped largest remainder (weights the prices after
+//!   the coupon). Ties go to the larger weight, then the earlier line.
 
 mod allocate;
 mod coupon;
@@ -29,7 +45,7 @@ pub use rule::{DiscountRule, RATE_SCALE, Rate, RuleKind, Tier};
 pub use snapshot::{OrderLineSnapshot, OrderSnapshot};
 pub use validity::{
     AccessEnd, ChosenOption, MAX_EXPIRE_DAYS, OptionChoice, PERMANENT_TEXT, Period, ValidityOption,
-    ValidityOptions, access_after_purchase,
+    ValidityOptions, access_after_purchase, check_purchase,
 };
 
 use crate::Money;

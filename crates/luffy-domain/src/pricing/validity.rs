@@ -25,12 +25,20 @@ impl Period {
     pub fn from_expire_days(days: i64) -> Result<Self, DomainError> {
         match days {
             0 | -1 => Ok(Period::Permanent),
-            1.. if days <= i64::from(MAX_EXPIRE_DAYS) => Ok(Period::Days(days as u32)),
-            _ => Err(DomainError::invalid(
-                "expire_days",
-                format!("must be 0 (permanent) or a number of days from 1 to {MAX_EXPIRE_DAYS}"),
-            )),
+            1.. => u32::try_from(days)
+                .ok()
+                .filter(|days| *days <= MAX_EXPIRE_DAYS)
+                .map(Period::Days)
+                .ok_or_else(Self::out_of_range),
+            _ => Err(Self::out_of_range()),
         }
+    }
+
+    fn out_of_range() -> DomainError {
+        DomainError::invalid(
+            "expire_days",
+            format!("must be 0 (permanent) or a number of days from 1 to {MAX_EXPIRE_DAYS}"),
+        )
     }
 
     /// The stored `expire_days`: the number of days, 0 for permanent.
@@ -89,6 +97,25 @@ pub fn access_after_purchase(
         .checked_add_signed(Duration::days(i64::from(days)))
         .map(AccessEnd::Until)
         .ok_or_else(|| DomainError::invalid("expire_days", "the access would end out of range"))
+}
+
+/// Whether a buyer whose access to the course is `existing` may buy it at `now`. A permanent
+/// grant is never bought again. An unexpired grant may be extended (or made permanent) only
+/// when `allow_extension`, the product's choice (Luffy's default is to allow it). An expired
+/// grant, or none, may always be bought.
+pub fn check_purchase(
+    existing: Option<AccessEnd>,
+    allow_extension: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    match existing {
+        Some(AccessEnd::Permanent) => Err(DomainError::invalid("course_id", "您已永久拥有该课程")),
+        Some(end) if !allow_extension && !end.is_expired(now) => Err(DomainError::invalid(
+            "course_id",
+            "您已购买过该课程，且尚未过期",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// One validity option of a course (a `course_expire` row).
@@ -376,10 +403,35 @@ mod tests {
     }
 
     #[test]
+    fn who_may_buy_again() {
+        let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+        let live = AccessEnd::Until(now + Duration::days(3));
+        let ended = AccessEnd::Until(now);
+        assert_eq!(check_purchase(None, false, now), Ok(()));
+        assert_eq!(check_purchase(Some(ended), false, now), Ok(()));
+        assert_eq!(check_purchase(Some(live), true, now), Ok(()));
+        for (existing, allow) in [(live, false), (AccessEnd::Permanent, true)] {
+            assert!(matches!(
+                check_purchase(Some(existing), allow, now),
+                Err(DomainError::Invalid {
+                    field: "course_id",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
     fn expire_days_round_trips() {
         assert_eq!(Period::from_expire_days(0).unwrap().expire_days(), 0);
         assert_eq!(Period::from_expire_days(-1).unwrap(), Period::Permanent);
         assert_eq!(Period::from_expire_days(90).unwrap().expire_days(), 90);
         assert!(Period::from_expire_days(i64::from(MAX_EXPIRE_DAYS) + 1).is_err());
+        assert!(Period::from_expire_days(i64::MAX).is_err());
+        assert!(Period::from_expire_days(-2).is_err());
+        assert_eq!(
+            Period::from_expire_days(i64::from(MAX_EXPIRE_DAYS)).unwrap(),
+            Period::Days(MAX_EXPIRE_DAYS)
+        );
     }
 }

@@ -488,6 +488,12 @@ proptest! {
         let q = quote(&request).unwrap();
         prop_assert_eq!(&quote(&request).unwrap(), &q);
 
+        let stacks = templates.first().is_none_or(|t| t.stackable_with_promotion);
+        for line in &q.lines {
+            if line.promotion.is_some() && !stacks {
+                prop_assert_eq!(line.coupon_share, Money::ZERO);
+            }
+        }
         let shares: i64 = q.lines.iter().map(|l| l.coupon_share.fen()).sum();
         prop_assert_eq!(shares, q.coupon_discount.fen());
         prop_assert!(q.coupon_discount <= q.subtotal);
