@@ -35,7 +35,8 @@ pub struct DiscountJson {
 /// A course's pricing fields: a superset for both generations of the client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CoursePricing {
-    /// The headline list price: the permanent price.
+    /// The headline list price: the permanent price (the shortest option's when not sold
+    /// permanently).
     pub price: Money,
     /// The headline promotional price, equal to `price` when none.
     pub real_price: Money,
@@ -54,9 +55,10 @@ pub struct CoursePricing {
     pub credit: Option<i64>,
 }
 
-/// The pricing fields of `course` at `now`. The headline is the permanent option; for a
-/// course not sold permanently it is its shortest option, so the badge and countdown still
-/// show, while `price` stays the permanent price (0).
+/// The pricing fields of `course` at `now`. The headline (`price`, `real_price`, the badge,
+/// `active_time` and `discount`) is the permanent option. A course not sold permanently
+/// (permanent price 0) is headlined by its shortest option instead, so that a paid course is
+/// never shown at ¥0 next to a promotional price of another option.
 pub fn course_pricing(course: &CourseOffer, now: DateTime<Utc>) -> CoursePricing {
     let options = course.validity.list();
     let expire_list: Vec<ExpireListItem> = options
@@ -68,22 +70,19 @@ pub fn course_pricing(course: &CourseOffer, now: DateTime<Utc>) -> CoursePricing
             real_price: course.promotional_price(option.list_price, now).0,
         })
         .collect();
-    let price = course.validity.permanent_price();
-    let headline = options
+    let price = options
         .last()
         .filter(|_| course.validity.permanent_offered())
         .or(options.first())
-        .map_or(price, |option| option.list_price);
-    let applied = best_promotion(&course.promotions, headline, now);
+        .map_or(course.validity.permanent_price(), |option| {
+            option.list_price
+        });
+    let applied = best_promotion(&course.promotions, price, now);
     let badge = applied
         .as_ref()
         .map(|a| a.type_name.clone())
         .unwrap_or_default();
-    let real_price = if course.validity.permanent_offered() {
-        applied.as_ref().map_or(price, |a| a.price)
-    } else {
-        price
-    };
+    let real_price = applied.as_ref().map_or(price, |a| a.price);
     CoursePricing {
         price,
         real_price,
@@ -205,14 +204,15 @@ mod tests {
     }
 
     #[test]
-    fn a_course_not_sold_permanently_badges_its_shortest_option() {
+    fn a_course_not_sold_permanently_is_headlined_by_its_shortest_option() {
         let mut offer = course(0, vec![live("-10")]);
         offer.credit_cap_points = Some(50);
         let pricing = course_pricing(&offer, day(2));
         assert_eq!(
             (pricing.price, pricing.real_price),
-            (Money::ZERO, Money::ZERO)
+            (fen(9_900), fen(8_900))
         );
+        assert_eq!(pricing.active_time, 86_400);
         assert_eq!(pricing.discount_name, "限时折扣");
         assert_eq!(pricing.discount.price, Some(fen(8_900)));
         assert_eq!(pricing.expire_list.len(), 2);
