@@ -30,11 +30,18 @@ impl CouponKind {
 impl FromStr for CouponKind {
     type Err = DomainError;
 
-    /// Parses the lineage's coupon `sale`: `-10` (¥10 off) or `*0.82` (八二折).
+    /// Parses the lineage's coupon `sale`: `-10` (¥10 off) or `*0.82` (八二折, below 1).
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let text = input.trim();
         if let Some(rate) = text.strip_prefix('*') {
-            return Ok(CouponKind::Rate(rate.parse()?));
+            let rate: Rate = rate.parse()?;
+            if rate.per_ten_thousand() == super::RATE_SCALE {
+                return Err(DomainError::invalid(
+                    "sale",
+                    "a coupon rate must be below 1, or the coupon takes nothing off",
+                ));
+            }
+            return Ok(CouponKind::Rate(rate));
         }
         if let Some(minus) = text.strip_prefix('-') {
             let value: Money = minus.trim().parse().map_err(|_| {
@@ -476,7 +483,7 @@ pub(crate) mod tests {
         for text in ["-50", "-0.5", "*0.9", "*0.825"] {
             assert_eq!(text.parse::<CouponKind>().unwrap().to_string(), text);
         }
-        for text in ["", "0", "-0", "*0", "*1.5", "50", "满100-10"] {
+        for text in ["", "0", "-0", "*0", "*1", "*1.0", "*1.5", "50", "满100-10"] {
             assert!(
                 matches!(
                     text.parse::<CouponKind>(),
