@@ -197,6 +197,26 @@ impl CouponTemplate {
         }
     }
 
+    /// A fresh, unused instance for `user_id`, claimed at `now`, with its usable window.
+    pub fn issue(
+        &self,
+        id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<UserCoupon, DomainError> {
+        let (valid_from, valid_until) = self.window_for_claim(now)?;
+        Ok(UserCoupon {
+            id,
+            coupon_id: self.id,
+            user_id,
+            claimed_at: now,
+            valid_from,
+            valid_until,
+            status: CouponStatus::Unused,
+            order_id: None,
+        })
+    }
+
     /// Whether a buyer holding `held_by_buyer` instances may claim one more at `now`, when
     /// `issued` have been issued in all. The limits are data; the store enforces them
     /// atomically.
@@ -445,17 +465,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn held(template: &CouponTemplate, user_id: i64, claimed: u32) -> UserCoupon {
-        let (valid_from, valid_until) = template.window_for_claim(day(claimed)).unwrap();
-        UserCoupon {
-            id: 100,
-            coupon_id: template.id,
-            user_id,
-            claimed_at: day(claimed),
-            valid_from,
-            valid_until,
-            status: CouponStatus::Unused,
-            order_id: None,
-        }
+        template.issue(100, user_id, day(claimed)).unwrap()
     }
 
     fn line(course_id: i64, real: i64, promoted: bool) -> CouponLine {
@@ -635,6 +645,21 @@ pub(crate) mod tests {
         assert_eq!(t.window_for_claim(day(4)).unwrap(), (day(3), day(6)));
         t.validity = CouponValidity::DaysFromClaim(3);
         assert_eq!(t.window_for_claim(day(4)).unwrap(), (day(4), day(7)));
+        let issued = t.issue(9, 7, day(4)).unwrap();
+        assert_eq!(
+            (
+                issued.id,
+                issued.coupon_id,
+                issued.user_id,
+                issued.claimed_at
+            ),
+            (9, 1, 7, day(4))
+        );
+        assert_eq!((issued.valid_from, issued.valid_until), (day(4), day(7)));
+        assert_eq!(
+            (issued.status, issued.order_id),
+            (CouponStatus::Unused, None)
+        );
     }
 
     #[test]
