@@ -22,6 +22,14 @@ pub enum DomainError {
         /// A human-readable explanation.
         message: String,
     },
+    /// A coupon that cannot be used on this order; `field` names the request field that chose it.
+    #[error("{field}: {reason}")]
+    CouponUnusable {
+        /// The name of the field that carried the coupon (`user_coupon_id`).
+        field: &'static str,
+        /// Why the coupon does not apply.
+        reason: crate::pricing::CouponUnusable,
+    },
 }
 
 impl DomainError {

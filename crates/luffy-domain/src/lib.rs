@@ -12,6 +12,7 @@ pub mod fields;
 pub mod media;
 pub mod money;
 pub mod order;
+pub mod pricing;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::DomainError;

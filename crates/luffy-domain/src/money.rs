@@ -77,6 +77,14 @@ impl Money {
             .map(|fen| Money { fen })
     }
 
+    /// An amount of `fen`, clamped into `0..=MAX_FEN`; for results already known to lie there.
+    pub(crate) fn clamped(fen: i128) -> Money {
+        let fen = fen.clamp(0, i128::from(MAX_FEN));
+        Money {
+            fen: i64::try_from(fen).unwrap_or(MAX_FEN),
+        }
+    }
+
     /// Whether the amount is zero.
     pub fn is_zero(self) -> bool {
         self.fen == 0
