@@ -117,7 +117,7 @@ impl fmt::Display for Backend {
 }
 
 fn not_compiled_in(backend: Backend) -> Error {
-    Error::Signing(format!(
+    Error::InvalidRequest(format!(
         "the `{backend}` backend is not compiled in (enable the alipay-sdk feature `{backend}`)"
     ))
 }

@@ -312,6 +312,15 @@ fn a_backend_that_is_not_compiled_in_is_an_error_not_a_fallback() {
         if let Err(error) = signed {
             assert!(error.to_string().contains(backend.name()), "{error}");
         }
+        let reference = crypto::sign_with(Backend::Rsa, &key, SignType::Rsa2, b"a=1").unwrap();
+        let verified = crypto::verify_with(
+            backend,
+            key.public_key(),
+            SignType::Rsa2,
+            b"a=1",
+            &reference,
+        );
+        assert_eq!(verified.is_ok(), backend.is_available(), "{backend}");
     }
 }
 
