@@ -38,6 +38,10 @@ migrate:
 bench *ARGS:
     cargo bench --workspace {{ARGS}}
 
+# alipay-sdk's raw RSA-2048 signing on rsa, ring and aws-lc-rs side by side, then page pay and notify verification.
+bench-signing *ARGS:
+    cargo bench -p alipay-sdk --features ring,aws-lc-rs --bench signing -- --warm-up-time 1 --measurement-time 3 {{ARGS}}
+
 # Order creation and notifies under load on a fresh release server (sqlite or postgres),
 # compared with this machine's raw RSA signing rate; then the orders are counted.
 load-orders BACKEND="sqlite" CONCURRENCY="32" SECONDS="10":

@@ -1,13 +1,16 @@
-//! Page-pay URL signing and notify verification against the raw RSA-2048 cost of the same backend.
+//! Raw RSA-2048 signing and verification on every compiled-in backend side by side (`rsa`
+//! always; `ring` and `aws-lc-rs` with their features), then page-pay URL signing and notify
+//! verification with the selected backend, against their cost without the RSA operation.
 //!
-//! `cargo bench -p alipay-sdk --bench signing -- --warm-up-time 1 --measurement-time 3`
-//! (add `--features ring` to measure the ring backend).
+//! `just bench-signing`, i.e.
+//! `cargo bench -p alipay-sdk --features ring,aws-lc-rs --bench signing -- --warm-up-time 1 --measurement-time 3`
+//! (without `--features` only `rsa` is measured).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use alipay_sdk::crypto::{self, SignType};
+use alipay_sdk::crypto::{self, Backend, SignType};
 use alipay_sdk::requests::PagePay;
 use alipay_sdk::{Alipay, Amount, FixedClock, OutTradeNo, PrivateKey, PublicKey, gateway};
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -57,30 +60,50 @@ fn bench(c: &mut Criterion) {
     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
     .collect();
     let signed_notify = gateway::sign_notify(&notify_params, &ali_key, SignType::Rsa2).unwrap();
-    let raw_signature = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(&signed_notify.pairs.last().unwrap().1)
-            .unwrap()
-    };
+    let notify_signature = signed_notify.pairs.last().unwrap().1.clone();
 
-    let mut group = c.benchmark_group("alipay");
-    group.bench_function("raw_rsa2048_sign (active backend)", |b| {
-        b.iter(|| crypto::sign(&app_key, SignType::Rsa2, black_box(content.as_bytes())).unwrap())
-    });
+    // Raw RSA-2048 operations, one benchmark per backend in the same run.
+    let mut group = c.benchmark_group("rsa2048_sign");
+    for &backend in Backend::AVAILABLE {
+        assert_eq!(
+            crypto::signing_backend(backend, &app_key, SignType::Rsa2),
+            backend,
+            "{backend} would not sign this key itself"
+        );
+        group.bench_function(backend.name(), |b| {
+            b.iter(|| {
+                crypto::sign_with(
+                    backend,
+                    &app_key,
+                    SignType::Rsa2,
+                    black_box(content.as_bytes()),
+                )
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("rsa2048_verify");
+    for &backend in Backend::AVAILABLE {
+        group.bench_function(backend.name(), |b| {
+            b.iter(|| {
+                crypto::verify_with(
+                    backend,
+                    &ali_public,
+                    SignType::Rsa2,
+                    black_box(signed_notify.content.as_bytes()),
+                    &notify_signature,
+                )
+                .unwrap()
+            })
+        });
+    }
+    group.finish();
+
+    // The SDK's operations with the selected backend.
+    let mut group = c.benchmark_group(format!("alipay ({})", Backend::selected()));
     group.bench_function("page_pay_url", |b| {
         b.iter(|| alipay.page_pay_url(black_box(&request)).unwrap())
-    });
-    group.bench_function("raw_rsa2048_verify (active backend)", |b| {
-        b.iter(|| {
-            crypto::verify(
-                &ali_public,
-                SignType::Rsa2,
-                black_box(signed_notify.content.as_bytes()),
-                &signed_notify.pairs.last().unwrap().1,
-            )
-            .unwrap()
-        })
     });
     group.bench_function("verify_notify", |b| {
         b.iter(|| {
@@ -115,22 +138,6 @@ fn bench(c: &mut Criterion) {
             let content = alipay_sdk::sign::content_to_sign(pairs.iter().copied(), true, &[]);
             black_box(content);
             alipay_sdk::encode::encode_pairs(pairs.iter().copied())
-        })
-    });
-    group.bench_function("raw_rsa2048_sign (rsa crate)", |b| {
-        b.iter(|| {
-            crypto::sign_with_rsa_crate(&app_key, SignType::Rsa2, black_box(content.as_bytes()))
-                .unwrap()
-        })
-    });
-    group.bench_function("raw_rsa2048_verify (rsa crate)", |b| {
-        b.iter(|| {
-            assert!(crypto::verify_with_rsa_crate(
-                &ali_public,
-                SignType::Rsa2,
-                black_box(signed_notify.content.as_bytes()),
-                &raw_signature
-            ))
         })
     });
     group.finish();

@@ -185,6 +185,8 @@ pub struct PrivateKey {
     format: KeyFormat,
     #[cfg(feature = "ring")]
     ring_key: Option<std::sync::Arc<ring::signature::RsaKeyPair>>,
+    #[cfg(feature = "aws-lc-rs")]
+    aws_lc_key: Option<std::sync::Arc<aws_lc_rs::signature::RsaKeyPair>>,
 }
 
 impl PrivateKey {
@@ -226,11 +228,20 @@ impl PrivateKey {
             ));
         }
         let public = PublicKey::from_rsa(key.to_public_key(), KeyFormat::Base64SpkiPublic)?;
+        // The fast backends take the PKCS#1 DER (`RSAPrivateKey`, with the CRT parameters) that
+        // `rsa` re-encodes, whatever the key was loaded from; a key a backend refuses (ring:
+        // outside 2048–4096 bits, aws-lc-rs: outside 2048–8192 bits) is signed by `rsa`.
+        #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
+        let pkcs1_der = key.to_pkcs1_der().ok();
         #[cfg(feature = "ring")]
-        let ring_key = key
-            .to_pkcs1_der()
-            .ok()
+        let ring_key = pkcs1_der
+            .as_ref()
             .and_then(|der| ring::signature::RsaKeyPair::from_der(der.as_bytes()).ok())
+            .map(std::sync::Arc::new);
+        #[cfg(feature = "aws-lc-rs")]
+        let aws_lc_key = pkcs1_der
+            .as_ref()
+            .and_then(|der| aws_lc_rs::signature::RsaKeyPair::from_der(der.as_bytes()).ok())
             .map(std::sync::Arc::new);
         Ok(PrivateKey {
             key,
@@ -238,6 +249,8 @@ impl PrivateKey {
             format,
             #[cfg(feature = "ring")]
             ring_key,
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc_key,
         })
     }
 
@@ -275,6 +288,11 @@ impl PrivateKey {
     #[cfg(feature = "ring")]
     pub(crate) fn ring(&self) -> Option<&ring::signature::RsaKeyPair> {
         self.ring_key.as_deref()
+    }
+
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) fn aws_lc(&self) -> Option<&aws_lc_rs::signature::RsaKeyPair> {
+        self.aws_lc_key.as_deref()
     }
 }
 
@@ -402,7 +420,7 @@ impl PublicKey {
         &self.key
     }
 
-    #[cfg(feature = "ring")]
+    #[cfg(any(feature = "ring", feature = "aws-lc-rs"))]
     pub(crate) fn pkcs1_der(&self) -> &[u8] {
         &self.pkcs1_der
     }

@@ -31,7 +31,7 @@ pub use crate::cert::CertSerials;
 #[cfg(feature = "client")]
 pub use crate::client::{AlipayClient, AlipayClientBuilder};
 pub use crate::clock::{Clock, FixedClock, SystemClock};
-pub use crate::crypto::SignType;
+pub use crate::crypto::{Backend, SignType};
 pub use crate::encode::FormParams;
 pub use crate::error::{BusinessError, Error, KeyRole, Result, SignatureFailure};
 pub use crate::keys::{KeyFormat, PrivateKey, PublicKey};

@@ -7,6 +7,10 @@
 //! course) pair: the harness adds `--buyers` buyers with the given account's password (straight
 //! into the database it is given) and sends each pair once.
 //!
+//! The ratio is taken against alipay-sdk's selected backend, the one the server signs with
+//! (both are built with the same alipay-sdk features); the raw rate of every other compiled-in
+//! backend is measured in the same run and reported beside it.
+//!
 //! Against a server in its default mode (the built-in Alipay simulator), notifies are signed
 //! with the simulator's key from the server's data dir:
 //!
@@ -20,6 +24,7 @@
     reason = "the report on standard output is this program's purpose"
 )]
 
+use alipay_sdk::crypto::{self, Backend};
 use alipay_sdk::{PrivateKey, SignType};
 use clap::Parser;
 use luffy_load::cpu::CpuSample;
@@ -101,9 +106,9 @@ fn read_key(path: &std::path::Path) -> Result<PrivateKey, String> {
     PrivateKey::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// RSA-2048 signatures per second with the server's backend over about a second, on
-/// `threads` threads at once.
-fn sign_rate(key: &PrivateKey, threads: usize) -> Result<f64, String> {
+/// RSA-2048 signatures per second with `backend` over about a second, on `threads` threads at
+/// once.
+fn sign_rate(key: &PrivateKey, backend: Backend, threads: usize) -> Result<f64, String> {
     let content = "app_id=2021000000000001&biz_content={\"subject\":\"x\"}&charset=utf-8&method=alipay.trade.page.pay";
     let rates: Vec<Result<f64, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -112,7 +117,7 @@ fn sign_rate(key: &PrivateKey, threads: usize) -> Result<f64, String> {
                     let started = Instant::now();
                     let mut count = 0u32;
                     while started.elapsed() < Duration::from_secs(1) || count < 50 {
-                        alipay_sdk::crypto::sign(key, SignType::Rsa2, content.as_bytes())
+                        crypto::sign_with(backend, key, SignType::Rsa2, content.as_bytes())
                             .map_err(|e| e.to_string())?;
                         count += 1;
                     }
@@ -141,10 +146,10 @@ struct RawRate {
 }
 
 impl RawRate {
-    fn measure(key: &PrivateKey, cores: usize) -> Result<Self, String> {
+    fn measure(key: &PrivateKey, backend: Backend, cores: usize) -> Result<Self, String> {
         Ok(Self {
-            per_core_times_cores: sign_rate(key, 1)? * cores as f64,
-            all_cores: sign_rate(key, cores)?,
+            per_core_times_cores: sign_rate(key, backend, 1)? * cores as f64,
+            all_cores: sign_rate(key, backend, cores)?,
         })
     }
 
@@ -153,6 +158,43 @@ impl RawRate {
             per_core_times_cores: (self.per_core_times_cores + other.per_core_times_cores) / 2.0,
             all_cores: (self.all_cores + other.all_cores) / 2.0,
         }
+    }
+}
+
+/// The raw rate of every backend that signs `key` itself, the selected (the server's) first.
+#[derive(Debug, Clone)]
+struct RawRates(Vec<(Backend, RawRate)>);
+
+impl RawRates {
+    fn measure(key: &PrivateKey, cores: usize) -> Result<Self, String> {
+        let selected = Backend::selected();
+        let others = Backend::AVAILABLE
+            .iter()
+            .copied()
+            .filter(|&b| b != selected && crypto::signing_backend(b, key, SignType::Rsa2) == b);
+        std::iter::once(selected)
+            .chain(others)
+            .map(|backend| Ok((backend, RawRate::measure(key, backend, cores)?)))
+            .collect::<Result<_, String>>()
+            .map(Self)
+    }
+
+    fn mean(self, other: &Self) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .zip(&other.0)
+                .map(|((backend, rate), (_, later))| (backend, rate.mean(*later)))
+                .collect(),
+        )
+    }
+
+    /// The selected backend's rate (measured first, so always present).
+    fn selected(&self) -> Result<RawRate, String> {
+        self.0
+            .first()
+            .map(|(_, rate)| *rate)
+            .ok_or_else(|| "no signing backend was measured".to_owned())
     }
 }
 
@@ -173,7 +215,7 @@ async fn run(args: Args) -> Result<bool, String> {
         .map(|n| n.get())
         .unwrap_or(1);
     // Measured before and after the load and averaged: a shared machine's speed drifts.
-    let raw_before = RawRate::measure(&app_key, cores)?;
+    let raw_before = RawRates::measure(&app_key, cores)?;
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
@@ -251,7 +293,8 @@ async fn run(args: Args) -> Result<bool, String> {
     let tally = tally_orders(answers);
     let orders_per_sec = tally.created.len() as f64 / elapsed;
     let after = count_orders(&database)?;
-    let raw = raw_before.mean(RawRate::measure(&app_key, cores)?);
+    let raw_rates = raw_before.mean(&RawRates::measure(&app_key, cores)?);
+    let raw = raw_rates.selected()?;
 
     // Phase 2: one signed TRADE_SUCCESS notify per created order, signed before the clock
     // starts.
@@ -325,6 +368,27 @@ async fn run(args: Args) -> Result<bool, String> {
         "machine        {cores} cores; raw RSA-2048 signing (mean of before and after the load): \
          one core × {cores} = {:.0}/s, all {cores} cores at once = {:.0}/s",
         raw.per_core_times_cores, raw.all_cores
+    );
+    let backends: Vec<String> = raw_rates
+        .0
+        .iter()
+        .map(|(backend, rate)| {
+            let role = if *backend == Backend::selected() {
+                " (the server's)"
+            } else {
+                ""
+            };
+            format!(
+                "{backend}{role} {:.0}/s / {:.0}/s, orders {:.0} % of one core × {cores}",
+                rate.per_core_times_cores,
+                rate.all_cores,
+                100.0 * orders_per_sec / rate.per_core_times_cores,
+            )
+        })
+        .collect();
+    println!(
+        "backends       raw RSA-2048 signing per backend in this run, one core × {cores} / all {cores} cores at once: {}",
+        backends.join("; ")
     );
     println!(
         "POST /order/pay/   {} orders in {elapsed:.1} s = {orders_per_sec:.0}/s = {:.0} % of one core × {cores}, {:.0} % of all cores at once; {} errors, p50 {:.1} ms, p99 {:.1} ms",
