@@ -1,4 +1,4 @@
-# Luffy's developer recipes. Install just with `cargo install just` (or `apt-get install just`).
+# Luffy's developer recipes. Install just with `cargo install just` (Debian 13: `apt-get install just`).
 # Nothing here is needed for the two commands of the README; these are shortcuts.
 
 pg_url := env_var_or_default("LUFFY_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
