@@ -37,7 +37,8 @@ esac
 export LUFFY_DATABASE_URL="$database_url" LUFFY_DATA_DIR="$work/data" LUFFY_MEDIA_DIR="$work/media"
 
 password=$("$bin/luffy" seed-demo --courses 200 | grep -oP 'password \K\S+' | head -1)
-RUST_LOG=warn LUFFY_SWEEPER_INTERVAL_SECS=0 LUFFY_BIND=127.0.0.1:8000 "$bin/luffy" serve > server.log 2>&1 &
+# The harness logs its buyers in as clients of their own, through X-Forwarded-For.
+RUST_LOG=warn LUFFY_SWEEPER_INTERVAL_SECS=0 LUFFY_TRUSTED_PROXIES=127.0.0.1 LUFFY_BIND=127.0.0.1:8000 "$bin/luffy" serve > server.log 2>&1 &
 server=$!
 for _ in $(seq 100); do
     curl -sf http://127.0.0.1:8000/healthz > /dev/null && break

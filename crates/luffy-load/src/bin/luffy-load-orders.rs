@@ -496,7 +496,10 @@ fn add_buyers(
     Ok(names)
 }
 
-/// Logs every buyer in, a few at a time; returns their tokens.
+/// Logs every buyer in, a few at a time, each as a client of its own (an `X-Forwarded-For`
+/// address of the benchmarking range 198.18.0.0/15, believed when the server trusts this
+/// harness as a proxy, as `scripts/load-orders.sh` sets up; logins are throttled per client
+/// address); returns their tokens.
 async fn log_in(
     client: &reqwest::Client,
     base: &str,
@@ -504,23 +507,27 @@ async fn log_in(
     password: &str,
 ) -> Result<Vec<String>, String> {
     let mut tokens = Vec::with_capacity(buyers.len());
-    for chunk in buyers.chunks(8) {
-        let answers = futures_util::future::join_all(chunk.iter().map(|name| async move {
-            let login: Value = client
-                .post(format!("{base}/api/v1/user/user/mul_login/"))
-                .json(&json!({"username": name, "password": password}))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
-            login["token"]
-                .as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| format!("login of {name} failed: {login}"))
-        }))
-        .await;
+    for (first, chunk) in buyers.chunks(8).enumerate() {
+        let answers =
+            futures_util::future::join_all(chunk.iter().enumerate().map(|(n, name)| async move {
+                let client_number = first * 8 + n;
+                let forwarded = format!("198.18.{}.{}", client_number / 256, client_number % 256);
+                let login: Value = client
+                    .post(format!("{base}/api/v1/user/user/mul_login/"))
+                    .header("x-forwarded-for", forwarded)
+                    .json(&json!({"username": name, "password": password}))
+                    .send()
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .json()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                login["token"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| format!("login of {name} failed: {login}"))
+            }))
+            .await;
         for answer in answers {
             tokens.push(answer?);
         }
