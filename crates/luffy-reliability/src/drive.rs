@@ -4,7 +4,7 @@
 use crate::Args;
 use crate::cluster::{APP_ID, BUYER_PASSWORD, Cluster};
 use alipay_sim::NotifyFault;
-use luffy_load::{out_trade_no_of, priced_courses};
+use luffy_load::{login, out_trade_no_of, priced_courses};
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -52,7 +52,7 @@ pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String>
     let end = Instant::now() + duration;
     let mut buyers = Vec::new();
     for (index, name) in cluster.buyers.iter().enumerate() {
-        let token = login(&client, &cluster.base, name).await?;
+        let token = login(&client, &cluster.base, name, BUYER_PASSWORD, None).await?;
         buyers.push(buyer(
             client.clone(),
             cluster.base.clone(),
@@ -74,22 +74,6 @@ pub async fn drive(args: &Args, cluster: &mut Cluster) -> Result<Driven, String>
     result.replica_kills = kills;
     result.postgres_restarts = restarts;
     Ok(result)
-}
-
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> Result<String, String> {
-    let body: Value = client
-        .post(format!("{base}/api/v1/user/user/mul_login/"))
-        .json(&json!({"username": username, "password": BUYER_PASSWORD}))
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    body["token"]
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("login of {username} failed: {body}"))
 }
 
 #[allow(clippy::too_many_arguments)]

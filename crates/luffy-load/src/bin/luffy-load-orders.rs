@@ -29,7 +29,7 @@ use alipay_sdk::{PrivateKey, SignType};
 use clap::Parser;
 use luffy_load::cpu::CpuSample;
 use luffy_load::http1::{Connection, Response, encode_request};
-use luffy_load::{check_loopback, out_trade_no_of, percentile, priced_courses};
+use luffy_load::{check_loopback, login, out_trade_no_of, percentile, priced_courses};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -512,20 +512,7 @@ async fn log_in(
             futures_util::future::join_all(chunk.iter().enumerate().map(|(n, name)| async move {
                 let client_number = first * 8 + n;
                 let forwarded = format!("198.18.{}.{}", client_number / 256, client_number % 256);
-                let login: Value = client
-                    .post(format!("{base}/api/v1/user/user/mul_login/"))
-                    .header("x-forwarded-for", forwarded)
-                    .json(&json!({"username": name, "password": password}))
-                    .send()
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .json()
-                    .await
-                    .map_err(|e| e.to_string())?;
-                login["token"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("login of {name} failed: {login}"))
+                login(client, base, name, password, Some(&forwarded)).await
             }))
             .await;
         for answer in answers {
