@@ -333,8 +333,10 @@ pub async fn spawn_app_full(
 ///     async fn healthz_answers(app) { … }
 /// }
 /// ```
+///
+/// `spawn = f;` first starts each server with `f(backend)` instead of [`spawn_app`].
 macro_rules! both_backends {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
+    (spawn = $spawn:path; $(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
@@ -344,7 +346,7 @@ macro_rules! both_backends {
 
                 #[actix_web::test]
                 async fn sqlite() {
-                    let app = $crate::helpers::spawn_app($crate::helpers::TestBackend::Sqlite)
+                    let app = $spawn($crate::helpers::TestBackend::Sqlite)
                         .await
                         .expect("SQLite is always available");
                     run(app).await;
@@ -352,13 +354,17 @@ macro_rules! both_backends {
 
                 #[actix_web::test]
                 async fn postgres() {
-                    if let Some(app) =
-                        $crate::helpers::spawn_app($crate::helpers::TestBackend::Postgres).await
-                    {
+                    if let Some(app) = $spawn($crate::helpers::TestBackend::Postgres).await {
                         run(app).await;
                     }
                 }
             }
         )*
+    };
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        both_backends! {
+            spawn = $crate::helpers::spawn_app;
+            $(async fn $name($app) $body)*
+        }
     };
 }

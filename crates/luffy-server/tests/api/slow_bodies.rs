@@ -30,32 +30,9 @@ async fn stall(app: &TestApp, method_and_path: &str, content_type: &str, length:
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-macro_rules! slow_body_tests {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
+both_backends! {
+    spawn = spawn;
 
-                async fn run($app: TestApp) $body
-
-                #[actix_web::test]
-                async fn sqlite() {
-                    run(spawn(TestBackend::Sqlite).await.unwrap()).await;
-                }
-
-                #[actix_web::test]
-                async fn postgres() {
-                    if let Some(app) = spawn(TestBackend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
-slow_body_tests! {
     async fn a_stalled_body_is_answered_408_and_closed(app) {
         for (target, content_type, length) in [
             ("POST /api/v1/user/user/mul_login/", "application/json", 100_000),

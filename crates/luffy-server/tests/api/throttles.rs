@@ -18,31 +18,6 @@ async fn spawn_fixed(backend: TestBackend) -> Option<TestApp> {
     .await
 }
 
-macro_rules! fixed_clock_tests {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn run($app: TestApp) $body
-
-                #[actix_web::test]
-                async fn sqlite() {
-                    run(spawn_fixed(TestBackend::Sqlite).await.unwrap()).await;
-                }
-
-                #[actix_web::test]
-                async fn postgres() {
-                    if let Some(app) = spawn_fixed(TestBackend::Postgres).await {
-                        run(app).await;
-                    }
-                }
-            }
-        )*
-    };
-}
-
 async fn login(app: &TestApp, username: &str, password: &str) -> serde_json::Value {
     app.post_json(
         "/api/v1/user/user/mul_login/",
@@ -60,7 +35,9 @@ fn is_throttled(body: &serde_json::Value) -> bool {
             .starts_with("请求过于频繁")
 }
 
-fixed_clock_tests! {
+both_backends! {
+    spawn = spawn_fixed;
+
     async fn the_mobile_check_is_throttled_per_client_address(app) {
         app.create_user("alex", "alex-password", Some("13800000002"), None, false);
         for n in 0..30 {
